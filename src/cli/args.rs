@@ -1,0 +1,182 @@
+//! Command-line arguments (clap derive). Validation happens in `config`.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+/// Find near-duplicate documents in text collections.
+///
+/// Documents come from folders of .txt files (walked recursively; the id is
+/// the path relative to the folder), JSON Lines files (plain, .gz or .zst),
+/// or JSON Lines on stdin (-). Bad records (invalid UTF-8, malformed JSON,
+/// empty documents, unreadable files) are skipped, counted and named with
+/// file and line in the report; the run goes on unless --strict.
+///
+/// Exit status: 0 when the run finished (duplicates found or not), 1 on an
+/// error, 2 on a usage error.
+#[derive(Debug, Parser)]
+#[command(name = "neardup", version, max_term_width = 100)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find near-duplicate clusters and print a summary or write a report.
+    Scan(ScanArgs),
+    /// Write the collection with one document per cluster kept.
+    Dedup(DedupArgs),
+}
+
+/// `scan`.
+#[derive(Debug, ClapArgs)]
+pub struct ScanArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the report to this file (atomically) and print the summary.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `dedup`.
+#[derive(Debug, ClapArgs)]
+pub struct DedupArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+    /// Where to write the deduplicated collection (JSON Lines). JSON input
+    /// lines are copied verbatim; .txt files become {"id": ..., "text": ...}.
+    #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
+    pub output: PathBuf,
+    /// Also write the report to this file (format from --format, default json).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON document.
+    Json,
+    /// JSON Lines: a header line, then one line per cluster and per skip.
+    Jsonl,
+}
+
+/// MinHash variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinHashVariant {
+    /// One-permutation hashing with optimal densification: one hash per
+    /// shingle (fast).
+    OnePermutation,
+    /// num-perm independent hash functions per shingle (the textbook scheme).
+    Classic,
+}
+
+/// Which cluster member dedup keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    /// The first in input order.
+    First,
+    /// The longest text; ties go to the first.
+    Longest,
+}
+
+/// Options shared by all subcommands.
+#[derive(Debug, ClapArgs)]
+pub struct Common {
+    /// Inputs: folders of .txt files, .txt files, JSON Lines files (.jsonl,
+    /// .gz, .zst; any file not ending in .txt is read as JSON Lines), or -
+    /// for JSON Lines on stdin.
+    #[arg(value_name = "PATH", required = true)]
+    pub inputs: Vec<String>,
+
+    /// Report format. With -o, the format of the report file (default json);
+    /// without -o, print the report itself to stdout instead of the summary.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Jaccard similarity two documents must reach to be near-duplicates,
+    /// estimated from their MinHash signatures.
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub threshold: f64,
+
+    /// MinHash signature length: more values, smaller estimation error
+    /// (standard error √(J(1−J)/N): 0.035 at J = 0.8, N = 128), more memory
+    /// (4 bytes per value per document).
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub num_perm: usize,
+
+    /// Word shingle size: documents are compared as sets of N consecutive
+    /// words. Documents shorter than N words form one shingle of all their
+    /// words.
+    #[arg(long, default_value_t = 5, value_name = "N", conflicts_with = "char_ngram")]
+    pub ngram: usize,
+
+    /// Use shingles of N characters of the normalized text instead of words
+    /// (better for very short texts and languages without spaces).
+    #[arg(long, value_name = "N")]
+    pub char_ngram: Option<usize>,
+
+    /// LSH bands. Default: chosen with --rows from the threshold to minimise
+    /// the weighted false positive and false negative probability (12 x 10
+    /// for 0.8 and 128); see the params block of the report.
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+
+    /// LSH rows per band (with --bands; bands x rows ≤ --num-perm).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+
+    /// MinHash variant.
+    #[arg(long = "minhash", value_enum, default_value_t = MinHashVariant::OnePermutation)]
+    pub variant: MinHashVariant,
+
+    /// Which member of a cluster is kept by dedup (and named representative).
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+
+    /// Worker threads (default: all cores). The output is the same for any
+    /// number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Seed of every hash. Runs with the same seed give the same report.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// JSON field holding the document id (missing ids become FILE:LINE).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+
+    /// JSON field holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+
+    /// Do not lowercase words before comparing.
+    #[arg(long)]
+    pub no_lowercase: bool,
+
+    /// Do not apply Unicode NFKC normalization to words.
+    #[arg(long)]
+    pub no_nfkc: bool,
+
+    /// Remove accents before comparing (é = e).
+    #[arg(long)]
+    pub fold_accents: bool,
+
+    /// Stop with an error at the first bad record instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Leave timing out of the report, so identical runs give identical bytes.
+    #[arg(long)]
+    pub no_timing: bool,
+
+    /// Print nothing but errors (the report file is still written).
+    #[arg(short, long)]
+    pub quiet: bool,
+}

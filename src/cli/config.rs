@@ -1,0 +1,68 @@
+//! Arguments → a validated library [`Config`]. The library never sees clap.
+
+use std::io::Write;
+
+use anyhow::Context;
+use neardup::Config;
+use neardup::cluster::Keep;
+use neardup::lsh::LshParams;
+use neardup::minhash::Variant;
+use neardup::shingle::ShingleKind;
+use neardup::source::{Input, SourceOptions};
+use neardup::text::TextOptions;
+
+use super::args::{Common, KeepArg, MinHashVariant};
+
+/// Builds and validates the configuration.
+pub fn build(a: &Common) -> anyhow::Result<Config> {
+    let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
+    cfg.source = SourceOptions { id_field: a.id_field.clone(), text_field: a.text_field.clone() };
+    cfg.text = TextOptions {
+        nfkc: !a.no_nfkc,
+        lowercase: !a.no_lowercase,
+        fold_accents: a.fold_accents,
+        seed: 0,
+    };
+    cfg.shingle = match a.char_ngram {
+        Some(k) => ShingleKind::Chars(k),
+        None => ShingleKind::Words(a.ngram),
+    };
+    cfg.num_perm = a.num_perm;
+    cfg.variant = match a.variant {
+        MinHashVariant::OnePermutation => Variant::OnePermutation,
+        MinHashVariant::Classic => Variant::Classic,
+    };
+    cfg.threshold = a.threshold;
+    cfg.lsh = match (a.bands, a.rows) {
+        (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
+        _ => None,
+    };
+    cfg.seed = a.seed;
+    cfg.keep = match a.keep {
+        KeepArg::First => Keep::First,
+        KeepArg::Longest => Keep::Longest,
+    };
+    cfg.threads = a.threads;
+    cfg.strict = a.strict;
+    cfg.timing = !a.no_timing;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// As [`build`], but stdin is first saved to a temporary file, because dedup
+/// reads its inputs twice. The file lives as long as the returned guard.
+pub fn build_for_dedup(a: &Common) -> anyhow::Result<(Config, Option<tempfile::TempPath>)> {
+    let mut cfg = build(a)?;
+    let mut spool = None;
+    for input in &mut cfg.inputs {
+        if *input == Input::Stdin {
+            let mut tmp = tempfile::NamedTempFile::new().context("cannot save stdin")?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot save stdin")?;
+            tmp.flush()?;
+            let path = tmp.into_temp_path();
+            *input = Input::Path(path.to_path_buf());
+            spool = Some(path);
+        }
+    }
+    Ok((cfg, spool))
+}

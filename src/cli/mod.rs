@@ -1,0 +1,113 @@
+//! The command line: parse ([`args`]), validate into a library
+//! [`neardup::Config`] ([`config`]), run, print ([`output`]).
+
+mod args;
+mod config;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use args::{Args, Command, Format};
+use neardup::progress::NoProgress;
+use neardup::report::{json, summary};
+
+/// Exit statuses, mapped to numbers in one place.
+#[derive(Debug, Clone, Copy)]
+enum Exit {
+    /// The run finished (duplicates found or not).
+    Success,
+    /// The run failed.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        match e {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Error => ExitCode::from(1),
+        }
+    }
+}
+
+/// Parses the arguments (exit 2 on a usage error, as clap does) and runs.
+pub fn run() -> ExitCode {
+    let args = Args::parse();
+    match dispatch(args) {
+        Ok(()) => Exit::Success.into(),
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return Exit::Success.into();
+            }
+            eprintln!("neardup: error: {e:#}");
+            Exit::Error.into()
+        }
+    }
+}
+
+fn dispatch(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Scan(a) => {
+            let cfg = config::build(&a.common)?;
+            let outcome = neardup::scan(&cfg, &NoProgress)?;
+            emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
+        }
+        Command::Dedup(a) => {
+            let (cfg, _spool) = config::build_for_dedup(&a.common)?;
+            let outcome = neardup::scan(&cfg, &NoProgress)?;
+            let written = output::write_atomic(&a.output, |w| {
+                Ok(neardup::pipeline::write_deduplicated(&cfg, &outcome, w, &a.output)?)
+            })
+            .with_context(|| format!("writing {}", a.output.display()))?;
+            if let Some(path) = &a.report {
+                let format = a.common.format.unwrap_or(Format::Json);
+                output::write_atomic(path, |w| Ok(write_report(&outcome.report, format, w)?))
+                    .with_context(|| format!("writing the report {}", path.display()))?;
+            }
+            if !a.common.quiet {
+                let mut out = std::io::stdout().lock();
+                out.write_all(summary::render(&outcome.report).as_bytes())?;
+                writeln!(out, "wrote {} documents to {}", written.written, a.output.display())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_report(
+    report: &neardup::report::Report,
+    format: Format,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write_json(report, w),
+        Format::Jsonl => json::write_jsonl(report, w),
+    }
+}
+
+/// `-o FILE`: the report goes to FILE and the summary to stdout; without it,
+/// `--format` prints the report to stdout, and no format prints the summary.
+fn emit_report(
+    report: &neardup::report::Report,
+    format: Option<Format>,
+    path: Option<&std::path::Path>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match (path, format) {
+        (Some(p), f) => {
+            output::write_atomic(p, |w| Ok(write_report(report, f.unwrap_or(Format::Json), w)?))
+                .with_context(|| format!("writing the report {}", p.display()))?;
+            if !quiet {
+                out.write_all(summary::render(report).as_bytes())?;
+            }
+        }
+        (None, Some(f)) => write_report(report, f, &mut out)?,
+        (None, None) => out.write_all(summary::render(report).as_bytes())?,
+    }
+    out.flush()?;
+    Ok(())
+}

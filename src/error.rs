@@ -1,0 +1,115 @@
+//! Errors of the library, and skips: bad records that are data, not errors.
+//!
+//! A run fails with an [`Error`] only when it cannot go on (a bad option, an
+//! output that cannot be written, or any bad record under `--strict`). A bad
+//! *record* (invalid UTF-8, a malformed JSON line, an empty document, an
+//! unreadable input file) becomes a [`Skip`]: it is counted, named with its
+//! file and line in the report, and the run goes on.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// The result type of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error that stops a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An option has a value the library cannot work with. The message
+    /// names the flag to change.
+    #[error("{0}")]
+    Config(String),
+    /// A bad record under strict mode (`--strict`), where skips are fatal.
+    #[error("{0} (stopped because of --strict; without it the record is skipped and counted)")]
+    Strict(Skip),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+/// Why a record was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The bytes are not valid UTF-8.
+    InvalidUtf8 {
+        /// Byte offset of the first invalid byte within the record.
+        offset: usize,
+    },
+    /// The line is not valid JSON, or not a JSON object.
+    MalformedJson(String),
+    /// The JSON object has no text field of the configured name.
+    MissingText(String),
+    /// The text field is not a string.
+    TextNotString(String),
+    /// The document holds no words, so it has nothing to compare.
+    Empty,
+    /// The document is larger than the supported 4 GiB.
+    TooLarge(u64),
+    /// The file could not be opened or read.
+    Unreadable(String),
+    /// A folder was reached twice through a symbolic link.
+    SymlinkLoop,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::InvalidUtf8 { offset } => {
+                write!(f, "invalid UTF-8 at byte {offset} of the record")
+            }
+            SkipReason::MalformedJson(m) => write!(f, "malformed JSON: {m}"),
+            SkipReason::MissingText(field) => write!(
+                f,
+                "no \"{field}\" field in the JSON object (choose the field with --text-field)"
+            ),
+            SkipReason::TextNotString(field) => {
+                write!(f, "the \"{field}\" field is not a string")
+            }
+            SkipReason::Empty => write!(f, "empty document: no words to compare"),
+            SkipReason::TooLarge(n) => {
+                write!(f, "document of {n} bytes is larger than the 4 GiB limit")
+            }
+            SkipReason::Unreadable(m) => write!(f, "cannot read: {m}"),
+            SkipReason::SymlinkLoop => write!(f, "folder already visited (symbolic link loop)"),
+        }
+    }
+}
+
+/// A record that was not used, with where it came from and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// The file (or `-` for standard input).
+    pub source: String,
+    /// The 1-based line for JSON Lines input; absent for whole files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.source, self.reason),
+            None => write!(f, "{}: {}", self.source, self.reason),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Newtypes for document ids and byte spans, with checked conversions.
+
+use serde::Serialize;
+
+/// The index of a document in input order (0-based), among the documents
+/// that were read successfully.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct DocId(pub u32);
+
+impl DocId {
+    /// The id as an index into per-document vectors.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id for index `i`, or `None` past `u32::MAX` documents.
+    #[inline]
+    pub fn from_index(i: usize) -> Option<DocId> {
+        u32::try_from(i).ok().map(DocId)
+    }
+}
+
+/// A byte range `start..end` into the ORIGINAL text of a document, always on
+/// character boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from `start..end`.
+    ///
+    /// # Panics
+    /// If `start > end` or either does not fit in `u32` (documents are limited
+    /// to 4 GiB by the sources, so this is a bug).
+    #[inline]
+    pub fn new(start: usize, end: usize) -> Span {
+        assert!(start <= end, "BUG: span start {start} after end {end}");
+        Span {
+            start: u32::try_from(start).expect("BUG: span past 4 GiB"),
+            end: u32::try_from(end).expect("BUG: span past 4 GiB"),
+        }
+    }
+
+    /// The span as a `usize` range, for slicing.
+    #[inline]
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// Length in bytes.
+    #[inline]
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// True if the span holds no bytes.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}

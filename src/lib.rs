@@ -1,0 +1,46 @@
+//! neardup finds near-duplicate documents and repeated passages in large
+//! text collections.
+//!
+//! Data flows one way, stage by stage, each stage a module with a small,
+//! typed interface:
+//!
+//! [`source`] → [`text`] → [`shingle`] → [`minhash`] → [`lsh`] → [`verify`]
+//! → [`cluster`] → [`report`], wired together (in parallel, streaming) by
+//! [`pipeline`].
+//!
+//! # Example
+//!
+//! ```
+//! use neardup::minhash::{MinHasher, Variant, jaccard_estimate};
+//! use neardup::shingle::word_shingles;
+//! use neardup::text::{TextOptions, Tokenizer};
+//!
+//! let sketch = |text: &str| {
+//!     let mut tokens = Vec::new();
+//!     Tokenizer::new(TextOptions::default()).tokenize_into(text, &mut tokens, None);
+//!     let words: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+//!     let mut shingles = Vec::new();
+//!     word_shingles(&words, 3, 0, &mut shingles);
+//!     MinHasher::new(128, 0, Variant::OnePermutation).sign(&shingles)
+//! };
+//! let a = sketch("De VS zijn de belangrijkste bondgenoot van Israël en hebben gezegd");
+//! let b = sketch("de VS zijn de belangrijkste bondgenoot van Israël, en hebben gezegd!");
+//! assert_eq!(jaccard_estimate(&a, &b), 1.0); // case and punctuation do not count
+//! ```
+
+pub mod cluster;
+pub mod error;
+pub mod ids;
+pub mod lsh;
+pub mod minhash;
+pub mod pipeline;
+pub mod progress;
+pub mod report;
+pub mod shingle;
+pub mod source;
+pub mod text;
+pub mod verify;
+
+pub use error::{Error, Result, Skip, SkipReason};
+pub use ids::{DocId, Span};
+pub use pipeline::{Config, Outcome, scan};

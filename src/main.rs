@@ -1,0 +1,7 @@
+//! The `neardup` command: clap parsing and printing over the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

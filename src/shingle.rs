@@ -1,0 +1,140 @@
+//! Shingles: word k-grams (over token hashes) or character k-grams (over the
+//! normalized text), each hashed to a `u64`.
+//!
+//! Word shingles combine the k word hashes of a window with a seeded
+//! multiply-rotate mix and a final avalanche (the `fmix64` step of
+//! MurmurHash3), so no bytes are copied per shingle. A document with fewer
+//! than k words (but at least one) gives ONE shingle over all its words, with
+//! the word count mixed in: two different short documents never share it,
+//! two identical ones always do.
+//!
+//! The output may hold repeated values; MinHash is insensitive to them.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::text::Token;
+
+/// What a shingle is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShingleKind {
+    /// k consecutive words.
+    Words(usize),
+    /// k consecutive characters of the normalized text (words joined by one
+    /// space).
+    Chars(usize),
+}
+
+impl ShingleKind {
+    /// The shingle size k.
+    pub fn size(self) -> usize {
+        match self {
+            ShingleKind::Words(k) | ShingleKind::Chars(k) => k,
+        }
+    }
+}
+
+const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The MurmurHash3 64-bit finalizer: a bijection that spreads every input
+/// bit over the output.
+#[inline]
+pub fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+#[inline]
+fn combine(words: &[u64], seed: u64) -> u64 {
+    let mut h = seed ^ (words.len() as u64).wrapping_mul(MUL);
+    for &w in words {
+        h = (h.rotate_left(23) ^ w).wrapping_mul(MUL);
+    }
+    fmix64(h)
+}
+
+/// Word k-gram hashes of `words` (token hashes), appended to `out`.
+pub fn word_shingles(words: &[u64], k: usize, seed: u64, out: &mut Vec<u64>) {
+    debug_assert!(k > 0);
+    if words.is_empty() {
+        return;
+    }
+    if words.len() < k {
+        out.push(combine(words, seed));
+        return;
+    }
+    out.extend(words.windows(k).map(|w| combine(w, seed)));
+}
+
+/// Character k-gram hashes of `normalized`, appended to `out`. A text of
+/// fewer than k characters gives one shingle of the whole text.
+pub fn char_shingles(normalized: &str, k: usize, seed: u64, out: &mut Vec<u64>) {
+    debug_assert!(k > 0);
+    let text = normalized.trim_end();
+    if text.is_empty() {
+        return;
+    }
+    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    if starts.len() <= k {
+        out.push(xxh3_64_with_seed(text.as_bytes(), seed));
+        return;
+    }
+    for i in 0..=starts.len() - k {
+        let end = starts.get(i + k).copied().unwrap_or(text.len());
+        out.push(xxh3_64_with_seed(&text.as_bytes()[starts[i]..end], seed));
+    }
+}
+
+/// Token hashes of `tokens`, for [`word_shingles`].
+pub fn token_hashes(tokens: &[Token], out: &mut Vec<u64>) {
+    out.extend(tokens.iter().map(|t| t.hash));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_and_short_documents() {
+        let mut out = Vec::new();
+        word_shingles(&[1, 2, 3, 4, 5, 6], 5, 0, &mut out);
+        assert_eq!(out.len(), 2);
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        word_shingles(&[1, 2], 5, 0, &mut a);
+        word_shingles(&[1, 3], 5, 0, &mut b);
+        word_shingles(&[1, 2], 5, 0, &mut c);
+        assert_eq!(a.len(), 1);
+        assert_ne!(a, b);
+        assert_eq!(a, c);
+        // A prefix is not the same shingle as the whole.
+        let mut d = Vec::new();
+        word_shingles(&[1], 5, 0, &mut d);
+        assert_ne!(a, d);
+        let mut e = Vec::new();
+        word_shingles(&[], 5, 0, &mut e);
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn order_matters_and_seed_changes_hashes() {
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        word_shingles(&[1, 2, 3], 3, 0, &mut a);
+        word_shingles(&[3, 2, 1], 3, 0, &mut b);
+        word_shingles(&[1, 2, 3], 3, 1, &mut c);
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn char_grams_count_characters_not_bytes() {
+        let mut out = Vec::new();
+        char_shingles("één twee ", 3, 0, &mut out);
+        assert_eq!(out.len(), "één twee".chars().count() - 2);
+        let mut short = Vec::new();
+        char_shingles("ab ", 3, 0, &mut short);
+        assert_eq!(short.len(), 1);
+    }
+}

@@ -1,0 +1,243 @@
+//! Normalization and tokenization: words with their byte spans in the
+//! ORIGINAL text, each hashed from its normalized form.
+//!
+//! A word is a maximal run of alphanumeric characters (Unicode
+//! `Alphabetic`/`Numeric`) and combining marks. Everything else (spaces,
+//! punctuation, symbols) separates words, so glued sentences such as
+//! `ontmijnen.Ondertussen` give two words, and `staakt-het-vuren` gives
+//! three.
+//!
+//! Normalization is applied per word: Unicode NFKC, then lowercase, then
+//! (optionally) accent folding. Because each word is normalized on its own,
+//! its span in the original text is exact: `&text[token.span.range()]` is
+//! the word as written. ASCII words, the bulk of most text, take a fast path
+//! that lowercases bytes without decoding characters.
+//!
+//! Cost: one pass over the bytes, no allocation per word (one reused buffer).
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::ids::Span;
+
+/// How words are normalized before hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Apply Unicode NFKC (compatibility composition). Default on.
+    pub nfkc: bool,
+    /// Lowercase. Default on.
+    pub lowercase: bool,
+    /// Remove accents (`é` → `e`). Default off.
+    pub fold_accents: bool,
+    /// Seed of the word hash.
+    pub seed: u64,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { nfkc: true, lowercase: true, fold_accents: false, seed: 0 }
+    }
+}
+
+/// A word: the hash of its normalized form and its span in the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// xxh3 of the normalized word, seeded with [`TextOptions::seed`].
+    pub hash: u64,
+    /// Byte span of the word in the original text.
+    pub span: Span,
+}
+
+/// Splits text into normalized, hashed words. Holds reusable buffers; make
+/// one per thread.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    opts: TextOptions,
+    word: String,
+    scratch: String,
+}
+
+/// Which ASCII bytes are word characters.
+const ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
+/// True for characters that belong to a word.
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() { ASCII_WORD[c as usize] } else { c.is_alphanumeric() || is_combining_mark(c) }
+}
+
+impl Tokenizer {
+    /// A tokenizer with `opts`.
+    pub fn new(opts: TextOptions) -> Tokenizer {
+        Tokenizer { opts, word: String::new(), scratch: String::new() }
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &TextOptions {
+        &self.opts
+    }
+
+    /// Appends the words of `text` to `out`. If `normalized` is given, the
+    /// normalized words are also appended to it, each followed by one space
+    /// (for character shingles).
+    pub fn tokenize_into(
+        &mut self,
+        text: &str,
+        out: &mut Vec<Token>,
+        mut normalized: Option<&mut String>,
+    ) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Skip separators.
+            let b = bytes[i];
+            if b < 0x80 {
+                if !ASCII_WORD[b as usize] {
+                    i += 1;
+                    continue;
+                }
+            } else {
+                let c = text[i..].chars().next().expect("BUG: index on a char boundary");
+                if !is_word_char(c) {
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            // A word starts at i; find its end and whether it is ASCII.
+            let start = i;
+            let mut ascii = true;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if !ASCII_WORD[b as usize] {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let c = text[i..].chars().next().expect("BUG: index on a char boundary");
+                    if !is_word_char(c) {
+                        break;
+                    }
+                    ascii = false;
+                    i += c.len_utf8();
+                }
+            }
+            let word = &text[start..i];
+            let hash = self.hash_word(word, ascii);
+            if let Some(n) = normalized.as_deref_mut() {
+                n.push_str(&self.word);
+                n.push(' ');
+            }
+            out.push(Token { hash, span: Span::new(start, i) });
+        }
+    }
+
+    /// Normalizes `word` into `self.word` and hashes it.
+    #[inline]
+    fn hash_word(&mut self, word: &str, ascii: bool) -> u64 {
+        self.word.clear();
+        if ascii {
+            if self.opts.lowercase {
+                self.word.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                self.word.push_str(word);
+            }
+        } else {
+            self.normalize_unicode(word);
+        }
+        xxh3_64_with_seed(self.word.as_bytes(), self.opts.seed)
+    }
+
+    fn normalize_unicode(&mut self, word: &str) {
+        self.scratch.clear();
+        if self.opts.nfkc {
+            self.scratch.extend(word.nfkc());
+        } else {
+            self.scratch.push_str(word);
+        }
+        if self.opts.fold_accents {
+            let folded: String = self.scratch.nfd().filter(|&c| !is_combining_mark(c)).collect();
+            self.scratch = folded;
+        }
+        if self.opts.lowercase {
+            for c in self.scratch.chars() {
+                self.word.extend(c.to_lowercase());
+            }
+        } else {
+            self.word.push_str(&self.scratch);
+        }
+    }
+
+    /// The normalized form of one word, as it is hashed (for tests and
+    /// display).
+    pub fn normalize_word(&mut self, word: &str) -> String {
+        self.hash_word(word, word.is_ascii());
+        self.word.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        let mut t = Tokenizer::new(TextOptions::default());
+        let mut out = Vec::new();
+        t.tokenize_into(text, &mut out, None);
+        out.iter().map(|tok| &text[tok.span.range()]).collect()
+    }
+
+    #[test]
+    fn spans_slice_the_original_words() {
+        let cases: &[(&str, &[&str])] = &[
+            ("ontmijnen.Ondertussen plant", &["ontmijnen", "Ondertussen", "plant"]),
+            ("staakt-het-vuren", &["staakt", "het", "vuren"]),
+            ("  Israëlische   premier\n\n'Mijn plan'", &["Israëlische", "premier", "Mijn", "plan"]),
+            ("100.000 militairen", &["100", "000", "militairen"]),
+            ("e\u{301}e\u{301}n", &["e\u{301}e\u{301}n"]),
+            ("", &[]),
+            ("... !? ", &[]),
+            ("ﬁets™ Ωmega", &["ﬁets", "Ωmega"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&words(text), want, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn normalization_equates_case_width_and_composition() {
+        let mut t = Tokenizer::new(TextOptions::default());
+        let same = [
+            ("Israëlische", "israëlische"),
+            ("ISRAE\u{308}LISCHE", "israëlische"),
+            ("ﬁets", "fiets"),
+            ("ＡＢＣ", "abc"),
+            ("Ondertussen", "ondertussen"),
+        ];
+        for (a, b) in same {
+            assert_eq!(t.normalize_word(a), t.normalize_word(b), "{a} vs {b}");
+        }
+        assert_ne!(t.normalize_word("één"), t.normalize_word("een"));
+        let mut f = Tokenizer::new(TextOptions { fold_accents: true, ..TextOptions::default() });
+        assert_eq!(f.normalize_word("één"), "een");
+        assert_eq!(f.normalize_word("Israëlische"), "israelische");
+    }
+
+    #[test]
+    fn normalized_text_joins_words() {
+        let mut t = Tokenizer::new(TextOptions::default());
+        let (mut out, mut norm) = (Vec::new(), String::new());
+        t.tokenize_into("De VS,zijn.", &mut out, Some(&mut norm));
+        assert_eq!(norm, "de vs zijn ");
+    }
+}
