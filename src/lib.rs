@@ -30,6 +30,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod eval;
 pub mod ids;
 pub mod lsh;
 pub mod minhash;

@@ -406,6 +406,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
             stats,
             clusters: report_clusters,
             skipped,
+            evaluation: None,
         },
         keep_record,
     })

@@ -29,6 +29,33 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write the collection with one document per cluster kept.
     Dedup(DedupArgs),
+    /// Score a report against labelled clusters: pairwise precision, recall,
+    /// F1 and the Adjusted Rand Index.
+    Eval(EvalArgs),
+}
+
+/// `eval`.
+#[derive(Debug, ClapArgs)]
+pub struct EvalArgs {
+    /// Labels as JSON Lines {"id": ..., "cluster": ...}. Documents absent
+    /// from the labels are singletons.
+    #[arg(long, value_name = "LABELS")]
+    pub truth: PathBuf,
+    /// A report written by `neardup scan -o` (json or jsonl).
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// Output: text (one metric a line) or json (one object).
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+}
+
+/// Output of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// `precision 0.9731`, one metric a line.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 /// `scan`.
@@ -40,6 +67,10 @@ pub struct ScanArgs {
     /// Write the report to this file (atomically) and print the summary.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Score the clusters against labels (JSON Lines {"id", "cluster"}): the
+    /// metrics are printed after the summary and put in the report.
+    #[arg(long, value_name = "LABELS")]
+    pub truth: Option<PathBuf>,
 }
 
 /// `dedup`.

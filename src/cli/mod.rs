@@ -52,8 +52,33 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Scan(a) => {
             let cfg = config::build(&a.common)?;
-            let outcome = neardup::scan(&cfg, &NoProgress)?;
+            let mut outcome = neardup::scan(&cfg, &NoProgress)?;
+            if let Some(labels) = &a.truth {
+                let truth = neardup::eval::read_labels(labels)?;
+                let clusters: Vec<Vec<String>> = outcome
+                    .report
+                    .clusters
+                    .iter()
+                    .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
+                    .collect();
+                let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
+                outcome.report.evaluation = Some(m);
+            }
             emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
+        }
+        Command::Eval(a) => {
+            let truth = neardup::eval::read_labels(&a.truth)?;
+            let (clusters, n) = neardup::eval::read_report_clusters(&a.report)?;
+            let m = neardup::eval::evaluate(&clusters, &truth, n);
+            let mut out = std::io::stdout().lock();
+            match a.format {
+                args::EvalFormat::Text => out.write_all(m.render().as_bytes())?,
+                args::EvalFormat::Json => {
+                    serde_json::to_writer(&mut out, &m)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Ok(())
         }
         Command::Dedup(a) => {
             let (cfg, _spool) = config::build_for_dedup(&a.common)?;

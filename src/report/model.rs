@@ -22,6 +22,9 @@ pub struct Report {
     pub clusters: Vec<Cluster>,
     /// Records that were not used, in input order.
     pub skipped: Vec<Skip>,
+    /// Quality against labels (`--truth`), if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<crate::eval::Metrics>,
 }
 
 /// The effective parameters, including values chosen automatically.

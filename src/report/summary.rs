@@ -103,6 +103,13 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(o, "  ... {} more in the report (-o)", report.skipped.len() - LIST);
         }
     }
+    if let Some(m) = &report.evaluation {
+        let _ = writeln!(
+            o,
+            "against the labels: precision {:.4}, recall {:.4}, F1 {:.4}, ARI {:.4} ({} true pairs, {} predicted, {} correct)",
+            m.precision, m.recall, m.f1, m.ari, m.true_pairs, m.predicted_pairs, m.correct_pairs
+        );
+    }
     if let Some(t) = &s.timing {
         let _ = writeln!(o, "time: {:.2} s, {:.1} MB/s", t.elapsed_seconds, t.mb_per_second);
     }

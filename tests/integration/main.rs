@@ -1,2 +1,7 @@
-//! placeholder
-fn main() {}
+//! Integration tests: the `neardup` binary on the bundled data and on small
+//! fixtures made in temporary folders. One test binary, to save link time.
+
+mod cli;
+mod determinism;
+mod truth;
+mod util;

@@ -1,0 +1,189 @@
+//! The command line: inputs, bad records, dedup output, exit codes.
+
+use std::io::Write;
+
+use predicates::prelude::*;
+
+use crate::util::{clusters, neardup, report, write};
+
+const A: &str = "De Duitse minister van Buitenlandse Zaken Heiko Maas plant een reis naar Israël en de Palestijnse gebieden om te praten over het conflict.";
+const B: &str = "Duitsland is bereid om extra troepen naar de Baltische staten te sturen, zei de Duitse kanselier Olaf Scholz zondag voor zijn vertrek.";
+
+fn line(id: &str, text: &str) -> String {
+    serde_json::json!({ "id": id, "text": text }).to_string()
+}
+
+#[test]
+fn bad_records_are_counted_and_named_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    for l in [
+        line("ok1", A),
+        "{\"id\": \"x\", \"text\": \"bad \u{0}".to_owned(), // 2: truncated JSON
+        "[1, 2, 3]".to_owned(),                             // 3: not an object
+        r#"{"id": "y"}"#.to_owned(),                        // 4: no text
+        line("empty", " ... "),                             // 5: no words
+    ] {
+        bytes.extend_from_slice(l.as_bytes());
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(b"{\"id\": \"z\", \"text\": \"caf\xe9\"}\n"); // 6: invalid UTF-8
+    bytes.extend_from_slice(line("ok2", A).as_bytes());
+    let f = write(dir.path(), "in.jsonl", &bytes);
+    let missing = dir.path().join("missing.jsonl");
+    let r = report(&["scan", &f, missing.to_str().unwrap()]);
+    let s = &r["stats"];
+    assert_eq!(s["records"], 8);
+    assert_eq!(s["documents"], 2);
+    assert_eq!(s["skipped"], 6);
+    let skipped = r["skipped"].as_array().unwrap();
+    let lines: Vec<_> = skipped.iter().map(|k| k["line"].as_u64()).collect();
+    assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5), Some(6), None]);
+    let kinds: Vec<_> = skipped.iter().map(|k| k["reason"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["malformed_json", "malformed_json", "missing_text", "empty", "invalid_utf8", "unreadable"]
+    );
+    assert_eq!(clusters(&r), vec![vec!["ok1".to_owned(), "ok2".to_owned()]]);
+    // Accounting: records = kept + removed + skipped.
+    let kept = s["kept_documents"].as_u64().unwrap();
+    let removed = s["duplicate_documents"].as_u64().unwrap();
+    assert_eq!(kept + removed + 6, 8);
+
+    // The summary names file and line; --strict stops there with exit 1.
+    neardup()
+        .args(["scan", &f])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("in.jsonl:2: malformed JSON"));
+    neardup()
+        .args(["scan", "--strict", &f])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("in.jsonl:2: malformed JSON"));
+}
+
+#[test]
+fn folders_gzip_zstd_and_stdin_read_the_same_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "txt/b/two.txt", B.as_bytes());
+    write(d, "txt/a.txt", A.as_bytes());
+    write(d, "txt/ignored.md", A.as_bytes());
+    let r = report(&["scan", d.join("txt").to_str().unwrap()]);
+    assert_eq!(r["stats"]["documents"], 2);
+
+    let jsonl = format!("{}\n{}\n{}\n", line("1", A), line("2", B), line("3", A));
+    let plain = write(d, "c.jsonl", jsonl.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(jsonl.as_bytes()).unwrap();
+    let gz = write(d, "c.jsonl.gz", &gz.finish().unwrap());
+    let zst = write(d, "c.jsonl.zst", &zstd::encode_all(jsonl.as_bytes(), 3).unwrap());
+    let want = vec![vec!["1".to_owned(), "3".to_owned()]];
+    for f in [&plain, &gz, &zst] {
+        assert_eq!(clusters(&report(&["scan", f])), want, "{f}");
+    }
+    let out = neardup()
+        .args(["scan", "-", "--format", "json", "--no-timing"])
+        .write_stdin(jsonl.clone())
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(clusters(&r), want);
+
+    // A truncated gzip file: the lines before the cut are read, the cut is a
+    // counted skip naming the file.
+    let big: String = (0..2000).map(|i| line(&i.to_string(), &format!("{A} {i}")) + "\n").collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(big.as_bytes()).unwrap();
+    let full = gz.finish().unwrap();
+    let cut = write(d, "cut.jsonl.gz", &full[..full.len() / 2]);
+    let r = report(&["scan", &cut]);
+    let docs = r["stats"]["documents"].as_u64().unwrap();
+    assert!(docs > 0 && docs < 2000, "{docs}");
+    assert_eq!(r["stats"]["skipped"], 1);
+    assert_eq!(r["skipped"][0]["reason"]["kind"], "unreadable");
+}
+
+#[test]
+fn dedup_writes_one_document_per_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let long_a = format!("{A} Dat zei hij woensdag.");
+    let input = [line("1", A), line("2", B), line("3", &long_a), "not json".to_owned()].join("\n");
+    let f = write(d, "in.jsonl", input.as_bytes());
+    let out = d.join("out.jsonl");
+    let rep = d.join("report.json");
+    neardup()
+        .args(["dedup", &f, "--threshold", "0.7", "-o"])
+        .arg(&out)
+        .arg("--report")
+        .arg(&rep)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wrote 2 documents"));
+    let kept: Vec<String> =
+        std::fs::read_to_string(&out).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(kept, [line("1", A), line("2", B)]);
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    assert_eq!(r["stats"]["duplicate_documents"], 1);
+    assert_eq!(r["stats"]["skipped"], 1);
+
+    neardup()
+        .args(["dedup", &f, "--threshold", "0.7", "--keep", "longest", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let kept: Vec<String> =
+        std::fs::read_to_string(&out).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(kept, [line("2", B), line("3", &long_a)]);
+
+    // From stdin too (saved to a temporary file for the second read).
+    neardup()
+        .args(["dedup", "-", "--threshold", "0.7", "-q", "-o"])
+        .arg(&out)
+        .write_stdin(input)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn exit_codes_and_messages_name_the_flag() {
+    neardup().args(["scan"]).assert().code(2);
+    neardup().args(["scan", "x", "--threshold", "abc"]).assert().code(2);
+    neardup()
+        .args(["scan", "data/seeds", "--bands", "20", "--rows", "10"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--bands 20 x --rows 10"));
+    neardup()
+        .args(["scan", "data/seeds", "--threshold", "1.5"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--threshold"));
+    neardup()
+        .args(["scan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[default: 0.8]"));
+}
+
+#[test]
+fn report_file_is_written_and_summary_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rep = dir.path().join("r.jsonl");
+    neardup()
+        .args(["scan", "data/labelled/help_nl.jsonl", "--format", "jsonl", "-o"])
+        .arg(&rep)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("clusters holding"));
+    let text = std::fs::read_to_string(&rep).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], "header");
+    assert_eq!(first["params"]["bands"], 12);
+    assert_eq!(first["params"]["rows"], 10);
+    let n = text.lines().filter(|l| l.contains("\"type\":\"cluster\"")).count() as u64;
+    assert_eq!(Some(n), first["stats"]["clusters"].as_u64());
+}

@@ -1,0 +1,62 @@
+//! Quality on the labelled collection and the sample articles.
+
+use crate::util::{clusters, data, neardup, report};
+
+/// data/labelled/help_nl.jsonl: 294 real Dutch help pages, 60 clusters of
+/// near-duplicates made by realistic edits (see data/labelled/README.md).
+/// The floors (0.95) are the issue's targets, fixed before the run.
+#[test]
+fn labelled_collection_precision_and_recall_at_default_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let rep = dir.path().join("report.json");
+    neardup()
+        .args(["scan", "data/labelled/help_nl.jsonl", "--no-timing", "-q", "-o"])
+        .arg(&rep)
+        .assert()
+        .success();
+    let out = neardup()
+        .args(["eval", "--truth", "data/labelled/help_nl.labels.jsonl", "--format", "json"])
+        .arg(&rep)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (p, r) = (m["precision"].as_f64().unwrap(), m["recall"].as_f64().unwrap());
+    assert!(p >= 0.95, "precision {p}");
+    assert!(r >= 0.95, "recall {r}");
+    assert_eq!(m["documents"], 294);
+    assert_eq!(m["true_pairs"], 284);
+}
+
+/// The two sample articles are different stories that share only short
+/// phrases: not near-duplicates.
+#[test]
+fn seed_articles_are_not_clustered() {
+    let r = report(&["scan", data("seeds").to_str().unwrap()]);
+    assert_eq!(r["stats"]["documents"], 2);
+    assert!(clusters(&r).is_empty(), "{:?}", clusters(&r));
+}
+
+/// Documents shorter than the shingle size: two different ones are never
+/// clustered because both are short; identical ones are.
+#[test]
+fn short_documents() {
+    let input = [
+        r#"{"id": "a", "text": "Kort bericht."}"#,
+        r#"{"id": "b", "text": "Ander bericht!"}"#,
+        r#"{"id": "c", "text": "kort   BERICHT"}"#,
+        r#"{"id": "d", "text": "Zon"}"#,
+        r#"{"id": "e", "text": "Regen"}"#,
+        r#"{"id": "f", "text": "Drie korte woorden"}"#,
+        r#"{"id": "g", "text": "Vier korte woorden hier"}"#,
+    ]
+    .join("\n");
+    let out = neardup()
+        .args(["scan", "-", "--format", "json", "--no-timing"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(clusters(&r), vec![vec!["a".to_owned(), "c".to_owned()]]);
+}
