@@ -39,6 +39,7 @@ pub mod progress;
 pub mod report;
 pub mod shingle;
 pub mod source;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

@@ -28,7 +28,7 @@ use crate::minhash::{MinHasher, Signature, Variant};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
 use crate::shingle::{self, ShingleKind};
-use crate::source::{Input, RawKind, RawRecord, Reader, SourceOptions};
+use crate::source::{Document, Input, RawKind, RawRecord, Reader, SourceOptions};
 use crate::text::{TextOptions, Token, Tokenizer};
 use crate::verify;
 
@@ -410,6 +410,20 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         },
         keep_record,
     })
+}
+
+/// Reads every document of `inputs` into memory, with the skips (for small
+/// inputs such as seed text; a scan streams instead).
+pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<Skip>) {
+    let mut docs = Vec::new();
+    let mut skips = Vec::new();
+    for item in Reader::new(inputs) {
+        match item.and_then(|raw| raw.parse(opts)) {
+            Ok(d) => docs.push(d),
+            Err(s) => skips.push(s),
+        }
+    }
+    (docs, skips)
 }
 
 /// Counts of a dedup write.

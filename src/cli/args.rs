@@ -32,6 +32,50 @@ pub enum Command {
     /// Score a report against labelled clusters: pairwise precision, recall,
     /// F1 and the Adjusted Rand Index.
     Eval(EvalArgs),
+    /// Generate a labelled, news-like collection of any size from real seed
+    /// text, with near-duplicate variants made by realistic edits.
+    Synth(SynthArgs),
+}
+
+/// `synth`.
+#[derive(Debug, ClapArgs)]
+pub struct SynthArgs {
+    /// Seed text: any inputs `scan` reads (folders of .txt, JSON Lines).
+    #[arg(long = "from", value_name = "PATH", required = true, num_args = 1..)]
+    pub from: Vec<String>,
+    /// Bytes of text to generate (suffixes k, M, G: 100M = 10^8).
+    #[arg(long, default_value = "10M", value_parser = parse_size)]
+    pub bytes: u64,
+    /// Where to write the documents (JSON Lines {"id", "text"}).
+    #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
+    pub output: PathBuf,
+    /// Where to write the labels (JSON Lines {"id", "cluster"}).
+    #[arg(long, value_name = "LABELS.jsonl")]
+    pub labels: PathBuf,
+    /// Share of documents that are edited copies of an earlier document.
+    #[arg(long, default_value_t = 0.3)]
+    pub dup_rate: f64,
+    /// Share of original documents whose body is printed twice (glued).
+    #[arg(long, default_value_t = 0.0)]
+    pub repeat_rate: f64,
+    /// Share of original documents that carry a shared wire paragraph.
+    #[arg(long, default_value_t = 0.0)]
+    pub wire_rate: f64,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Parses `100M`, `1G`, `500k` or a plain number of bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mul) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1_000u32),
+        Some((i, 'm' | 'M')) => (&s[..i], 1_000_000),
+        Some((i, 'g' | 'G')) => (&s[..i], 1_000_000_000),
+        _ => (s, 1),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size like 100M"))?;
+    Ok((n * f64::from(mul)) as u64)
 }
 
 /// `eval`.

@@ -66,6 +66,37 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             }
             emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
         }
+        Command::Synth(a) => {
+            let inputs: Vec<_> = a.from.iter().map(|s| neardup::source::Input::parse(s)).collect();
+            let (docs, skipped) = neardup::pipeline::read_all(&inputs, &Default::default());
+            for s in &skipped {
+                eprintln!("neardup: skipped {s}");
+            }
+            let texts: Vec<String> = docs.into_iter().map(|d| d.text).collect();
+            let pool = neardup::synth::sentences(&texts);
+            let opts = neardup::synth::SynthOptions {
+                bytes: a.bytes,
+                dup_rate: a.dup_rate,
+                repeat_rate: a.repeat_rate,
+                wire_rate: a.wire_rate,
+                seed: a.seed,
+                ..Default::default()
+            };
+            let stats = output::write_atomic(&a.output, |docs| {
+                output::write_atomic(&a.labels, |labels| {
+                    Ok(neardup::synth::generate(&pool, &opts, docs, labels)?)
+                })
+            })?;
+            println!(
+                "wrote {} documents ({} variants, {:.1} MB of text) to {} and labels to {}",
+                stats.documents,
+                stats.variants,
+                stats.bytes as f64 / 1e6,
+                a.output.display(),
+                a.labels.display()
+            );
+            Ok(())
+        }
         Command::Eval(a) => {
             let truth = neardup::eval::read_labels(&a.truth)?;
             let (clusters, n) = neardup::eval::read_report_clusters(&a.report)?;

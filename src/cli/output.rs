@@ -24,6 +24,13 @@ pub fn write_atomic<T>(
     let mut w = BufWriter::with_capacity(1 << 20, tmp);
     let value = fill(&mut w)?;
     let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    // Temporary files are private (0600); give the result the permissions
+    // of the file it replaces, or the usual 0644 for a new one.
+    let perms = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => default_permissions(tmp.as_file())?,
+    };
+    tmp.as_file().set_permissions(perms)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(value)
@@ -35,4 +42,15 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(unix)]
+fn default_permissions(_: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(f: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    Ok(f.metadata()?.permissions())
 }

@@ -17,7 +17,6 @@
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::ids::Span;
 
@@ -43,7 +42,7 @@ impl Default for TextOptions {
 /// A word: the hash of its normalized form and its span in the original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
-    /// xxh3 of the normalized word, seeded with [`TextOptions::seed`].
+    /// [`word_hash`] of the normalized word, seeded with [`TextOptions::seed`].
     pub hash: u64,
     /// Byte span of the word in the original text.
     pub span: Span,
@@ -132,8 +131,7 @@ impl Tokenizer {
                     i += c.len_utf8();
                 }
             }
-            let word = &text[start..i];
-            let hash = self.hash_word(word, ascii);
+            let hash = self.hash_word(text, start, i, ascii, normalized.is_some());
             if let Some(n) = normalized.as_deref_mut() {
                 n.push_str(&self.word);
                 n.push(' ');
@@ -142,20 +140,31 @@ impl Tokenizer {
         }
     }
 
-    /// Normalizes `word` into `self.word` and hashes it.
+    /// Normalizes the word `text[start..end]` and hashes it. ASCII words are
+    /// hashed straight from the original bytes (lowercased on the fly);
+    /// `self.word` is filled only when the normalized text is wanted or the
+    /// word is not ASCII.
     #[inline]
-    fn hash_word(&mut self, word: &str, ascii: bool) -> u64 {
-        self.word.clear();
+    fn hash_word(&mut self, text: &str, start: usize, end: usize, ascii: bool, keep: bool) -> u64 {
         if ascii {
-            if self.opts.lowercase {
-                self.word.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
-            } else {
-                self.word.push_str(word);
+            if keep {
+                self.word.clear();
+                self.word.push_str(&text[start..end]);
+                if self.opts.lowercase {
+                    self.word.make_ascii_lowercase();
+                }
             }
+            word_hash_at(text.as_bytes(), start, end, self.opts.lowercase, self.opts.seed)
         } else {
-            self.normalize_unicode(word);
+            self.hash_unicode(&text[start..end])
         }
-        xxh3_64_with_seed(self.word.as_bytes(), self.opts.seed)
+    }
+
+    #[inline(never)]
+    fn hash_unicode(&mut self, word: &str) -> u64 {
+        self.word.clear();
+        self.normalize_unicode(word);
+        word_hash(self.word.as_bytes(), false, self.opts.seed)
     }
 
     fn normalize_unicode(&mut self, word: &str) {
@@ -181,9 +190,58 @@ impl Tokenizer {
     /// The normalized form of one word, as it is hashed (for tests and
     /// display).
     pub fn normalize_word(&mut self, word: &str) -> String {
-        self.hash_word(word, word.is_ascii());
+        self.hash_word(word, 0, word.len(), word.is_ascii(), true);
         self.word.clone()
     }
+}
+
+const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+
+/// The hash of a normalized word: 8-byte little-endian chunks (the last one
+/// padded with zero bytes) folded with a multiply-rotate mix, length and seed
+/// mixed in, finished by `fmix64`.
+///
+/// With `ascii_lower`, every byte is OR-ed with `0x20` first: for ASCII
+/// letters and digits (the only bytes of an ASCII word) that is exactly
+/// lowercasing, since digits and lowercase letters already have that bit.
+/// So an ASCII word hashes the same as its lowercased bytes, with no copy.
+#[inline]
+pub fn word_hash(bytes: &[u8], ascii_lower: bool, seed: u64) -> u64 {
+    word_hash_at(bytes, 0, bytes.len(), ascii_lower, seed)
+}
+
+#[inline]
+fn mix_chunk(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(K2).rotate_left(29).wrapping_mul(K1)
+}
+
+/// [`word_hash`] of `text[start..end]`, reading the last chunk straight
+/// from `text` (masked) when 8 bytes are there, to avoid a copy.
+#[inline]
+fn word_hash_at(text: &[u8], start: usize, end: usize, ascii_lower: bool, seed: u64) -> u64 {
+    let mask = if ascii_lower { 0x2020_2020_2020_2020u64 } else { 0 };
+    let mut h = seed ^ ((end - start) as u64).wrapping_mul(K1);
+    let mut i = start;
+    while i + 8 <= end {
+        let v = u64::from_le_bytes(text[i..i + 8].try_into().expect("BUG: chunk of 8"));
+        h = mix_chunk(h, v | mask);
+        i += 8;
+    }
+    let rest = end - i;
+    if rest > 0 {
+        let keep = u64::MAX >> (64 - 8 * rest);
+        let v = if i + 8 <= text.len() {
+            u64::from_le_bytes(text[i..i + 8].try_into().expect("BUG: chunk of 8")) & keep
+        } else {
+            let mut buf = [0u8; 8];
+            buf[..rest].copy_from_slice(&text[i..end]);
+            u64::from_le_bytes(buf)
+        };
+        // Only the word's own bytes get the case bit, not the padding.
+        h = mix_chunk(h, v | (mask & keep));
+    }
+    crate::shingle::fmix64(h)
 }
 
 #[cfg(test)]
@@ -231,6 +289,24 @@ mod tests {
         let mut f = Tokenizer::new(TextOptions { fold_accents: true, ..TextOptions::default() });
         assert_eq!(f.normalize_word("één"), "een");
         assert_eq!(f.normalize_word("Israëlische"), "israelische");
+    }
+
+    #[test]
+    fn ascii_fast_path_hashes_the_lowercased_bytes() {
+        for w in ["Ondertussen", "VS", "a1B2c3D4e5F6g7H8i9", "x", "0123456789"] {
+            let lower = w.to_ascii_lowercase();
+            assert_eq!(word_hash(w.as_bytes(), true, 7), word_hash(lower.as_bytes(), false, 7));
+        }
+        // Unicode words take the slow path to the same hash as ASCII ones.
+        let mut t = Tokenizer::new(TextOptions::default());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        t.tokenize_into("ＶＳ", &mut a, None);
+        t.tokenize_into("vs", &mut b, None);
+        assert_eq!(a[0].hash, b[0].hash);
+        assert_ne!(word_hash(b"ab", false, 0), word_hash(b"ab\0", false, 0));
+        // Reading the tail from the surrounding text gives the same hash.
+        let text = b"xx Hello there";
+        assert_eq!(word_hash_at(text, 3, 8, true, 1), word_hash(b"hello", false, 1));
     }
 
     #[test]
