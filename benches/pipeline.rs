@@ -1,2 +1,62 @@
-//! placeholder
-fn main() {}
+//! Whole-run throughput: `scan` (read, parse, normalize, shingle, MinHash
+//! 128, LSH, verify, cluster, report) over a generated news-like JSON Lines
+//! collection of 100 MB, side by side with `wc -w` reading the same file
+//! (the floor of touching every word).
+//!
+//! The collection is made once by `neardup::synth` from the bundled Dutch
+//! text into `target/bench-data/news-100M.jsonl` (set NEARDUP_BENCH_MB to
+//! change the size). All cores are used.
+#![allow(missing_docs, reason = "criterion_group! defines an undocumented function")]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::Command;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neardup::pipeline::{Config, read_all};
+use neardup::progress::NoProgress;
+use neardup::source::{Input, SourceOptions};
+use neardup::synth::{SynthOptions, generate, sentences};
+
+fn collection() -> PathBuf {
+    let mb: u64 =
+        std::env::var("NEARDUP_BENCH_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/bench-data");
+    let path = dir.join(format!("news-{mb}M.jsonl"));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let seeds = [
+            Input::Path(root.join("data/labelled/help_nl.jsonl")),
+            Input::Path(root.join("data/seeds")),
+        ];
+        let (docs, _) = read_all(&seeds, &SourceOptions::default());
+        let pool = sentences(&docs.into_iter().map(|d| d.text).collect::<Vec<_>>());
+        let opts = SynthOptions { bytes: mb * 1_000_000, ..SynthOptions::default() };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        generate(&pool, &opts, &mut out, &mut std::io::sink()).unwrap();
+    }
+    path
+}
+
+fn whole_run(c: &mut Criterion) {
+    let path = collection();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let mut g = c.benchmark_group("whole-run");
+    g.sample_size(10).throughput(Throughput::Bytes(bytes));
+    g.bench_function("wc -w", |b| {
+        b.iter(|| {
+            let out = Command::new("wc").arg("-w").arg(&path).output().unwrap();
+            assert!(out.status.success());
+            black_box(out.stdout)
+        })
+    });
+    let cfg = Config::new(vec![Input::Path(path.clone())]);
+    g.bench_function("neardup scan", |b| {
+        b.iter(|| black_box(neardup::scan(&cfg, &NoProgress).unwrap().report.stats.clusters))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, whole_run);
+criterion_main!(benches);

@@ -34,6 +34,7 @@ pub mod eval;
 pub mod ids;
 pub mod lsh;
 pub mod minhash;
+pub mod passage;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -22,9 +22,10 @@ use rayon::prelude::*;
 
 use crate::cluster::{self, Keep};
 use crate::error::{Error, Result, Skip, SkipReason};
-use crate::ids::DocId;
+use crate::ids::{DocId, Span};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, Variant};
+use crate::passage::{PassageOptions, align, fingerprint, fingerprint::Fingerprint, group};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
 use crate::shingle::{self, ShingleKind};
@@ -63,6 +64,11 @@ pub struct Config {
     pub timing: bool,
     /// Raw bytes per batch handed to the workers.
     pub batch_bytes: usize,
+    /// Find near-duplicate documents (MinHash). Off for passages alone.
+    pub near_duplicates: bool,
+    /// Find repeated passages; `None` turns them off. Passages read the
+    /// input twice, so stdin must be saved to a file first.
+    pub passages: Option<PassageOptions>,
 }
 
 impl Config {
@@ -84,6 +90,8 @@ impl Config {
             strict: false,
             timing: true,
             batch_bytes: 16 << 20,
+            near_duplicates: true,
+            passages: Some(PassageOptions::default()),
         }
     }
 
@@ -114,6 +122,26 @@ impl Config {
         if self.inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
             return bad("- (stdin) can be given only once".into());
         }
+        if let Some(p) = self.passages {
+            if !(2..=100_000).contains(&p.min_words) {
+                return bad(format!("--min-passage {} must be between 2 and 100000", p.min_words));
+            }
+            if p.min_words < p.k {
+                return bad(format!(
+                    "--min-passage {} must be at least {} words",
+                    p.min_words, p.k
+                ));
+            }
+            if self.inputs.contains(&Input::Stdin) {
+                return bad(
+                    "passages read the input twice: save stdin to a file, or use --no-passages"
+                        .into(),
+                );
+            }
+        }
+        if !self.near_duplicates && self.passages.is_none() {
+            return bad("nothing to do: both near-duplicates and passages are off".into());
+        }
         Ok(())
     }
 
@@ -129,7 +157,8 @@ impl Config {
             ShingleKind::Chars(k) => ("chars", k),
         };
         model::Params {
-            method: "minhash".into(),
+            method: if self.near_duplicates { "minhash".into() } else { "none".into() },
+            min_passage_words: self.passages.map(|p| p.min_words),
             threshold: self.threshold,
             num_perm: self.num_perm,
             minhash_variant: self.variant.name().into(),
@@ -166,6 +195,7 @@ struct DocState {
     bytes: u64,
     words: u64,
     signature: Signature,
+    fingerprints: Box<[Fingerprint]>,
 }
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
@@ -176,6 +206,9 @@ pub struct Outcome {
     /// One bit per input record (in reading order, skips included): set if a
     /// dedup writes it.
     pub keep_record: BitVec,
+    /// Per input record: byte spans of passages that repeat earlier text of
+    /// the same document (what `--strip-repeats` removes), sorted.
+    pub repeats: std::collections::BTreeMap<usize, Vec<Span>>,
 }
 
 /// Per-thread state: tokenizer and buffers.
@@ -227,11 +260,27 @@ impl<'a> Worker<'a> {
         if self.tokens.is_empty() {
             return Err(raw.skip(SkipReason::Empty));
         }
+        let signature = if self.cfg.near_duplicates {
+            self.hasher.sign(&self.shingles)
+        } else {
+            Box::default()
+        };
+        let fingerprints = match self.cfg.passages {
+            Some(p) if self.tokens.len() >= p.min_words => {
+                if self.words.is_empty() {
+                    shingle::token_hashes(&self.tokens, &mut self.words);
+                }
+                fingerprint::fingerprints(&self.words, p.k, p.window(), seed, &mut self.shingles)
+                    .into_boxed_slice()
+            }
+            _ => Box::default(),
+        };
         Ok(DocState {
             id: doc.id,
             bytes: doc.text.len() as u64,
             words: self.tokens.len() as u64,
-            signature: self.hasher.sign(&self.shingles),
+            signature,
+            fingerprints,
         })
     }
 }
@@ -327,22 +376,26 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })?;
 
     progress.stage("index");
-    let (clusters, candidate_count, verified_count) = pool.install(|| {
-        let keys: Vec<Box<[u64]>> = docs
-            .par_iter()
-            .map(|d| {
-                let mut k = Vec::with_capacity(lsh.bands);
-                lsh.band_keys(&d.signature, &mut k);
-                k.into_boxed_slice()
-            })
-            .collect();
-        let candidates = lsh::candidates(&keys, lsh.bands);
-        drop(keys);
-        let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
-        let verified = verify::by_minhash(&candidates, &signatures, cfg.threshold);
-        let comps = cluster::components(docs.len(), verified.iter().map(|p| (p.a, p.b)));
-        (comps, candidates.len(), verified.len())
-    });
+    let (clusters, candidate_count, verified_count) = if !cfg.near_duplicates {
+        (Vec::new(), 0, 0)
+    } else {
+        pool.install(|| {
+            let keys: Vec<Box<[u64]>> = docs
+                .par_iter()
+                .map(|d| {
+                    let mut k = Vec::with_capacity(lsh.bands);
+                    lsh.band_keys(&d.signature, &mut k);
+                    k.into_boxed_slice()
+                })
+                .collect();
+            let candidates = lsh::candidates(&keys, lsh.bands);
+            drop(keys);
+            let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
+            let verified = verify::by_minhash(&candidates, &signatures, cfg.threshold);
+            let comps = cluster::components(docs.len(), verified.iter().map(|p| (p.a, p.b)));
+            (comps, candidates.len(), verified.len())
+        })
+    };
 
     progress.stage("cluster");
     let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
@@ -389,6 +442,58 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     stats.duplicate_documents = removed.count_ones() as u64;
     stats.duplicate_bytes = removed.iter_ones().map(|d| lengths[d]).sum();
     stats.kept_documents = stats.documents - stats.duplicate_documents;
+
+    let mut passages = Vec::new();
+    let mut repeats = std::collections::BTreeMap::new();
+    if let Some(popts) = cfg.passages {
+        progress.stage("passages");
+        let fps: Vec<Box<[Fingerprint]>> =
+            docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
+        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc))?;
+        stats.repeated_passages = found.groups.len() as u64;
+        stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
+        let (within, across) = repeated_bytes(&found.groups);
+        stats.repeated_bytes_within = within;
+        stats.repeated_bytes_across = across;
+        stats.repeated_share_within = model::round4(within as f64 / stats.bytes.max(1) as f64);
+        stats.repeated_share_across = model::round4(across as f64 / stats.bytes.max(1) as f64);
+        for g in &found.groups {
+            let mut seen: HashSet<u32> = HashSet::new();
+            for o in &g.occurrences {
+                if !seen.insert(o.doc) {
+                    let rec = found.record_of[o.doc as usize];
+                    repeats.entry(rec).or_insert_with(Vec::new).push(o.span);
+                }
+            }
+        }
+        for v in repeats.values_mut() {
+            v.sort();
+        }
+        passages = found
+            .groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| model::Passage {
+                id: i,
+                words: g.words,
+                documents: {
+                    let mut d: Vec<u32> = g.occurrences.iter().map(|o| o.doc).collect();
+                    d.dedup();
+                    d.len()
+                },
+                text: g.text,
+                occurrences: g
+                    .occurrences
+                    .iter()
+                    .map(|o| model::Occurrence {
+                        doc: docs[o.doc as usize].id.clone(),
+                        start: o.span.start,
+                        end: o.span.end,
+                    })
+                    .collect(),
+            })
+            .collect();
+    }
     if cfg.timing {
         let secs = start.elapsed().as_secs_f64();
         stats.timing = Some(Timing {
@@ -405,11 +510,198 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
             params: cfg.params(),
             stats,
             clusters: report_clusters,
+            passages,
             skipped,
             evaluation: None,
         },
         keep_record,
+        repeats,
     })
+}
+
+/// A passage group with byte spans, before it becomes a report entry.
+struct FoundGroup {
+    words: usize,
+    text: String,
+    occurrences: Vec<FoundOccurrence>,
+}
+
+#[derive(Clone, Copy)]
+struct FoundOccurrence {
+    doc: u32,
+    span: Span,
+}
+
+struct Found {
+    groups: Vec<FoundGroup>,
+    /// Record index of every document.
+    record_of: Vec<usize>,
+}
+
+/// The tokens of one document, kept for refinement.
+struct DocTokens {
+    hashes: Vec<u64>,
+    spans: Vec<Span>,
+    text: String,
+}
+
+/// Longest passage text put in the report (bytes, cut on a char boundary).
+pub const PASSAGE_TEXT_MAX: usize = 400;
+
+fn preview(text: &str) -> String {
+    if text.len() <= PASSAGE_TEXT_MAX {
+        return text.to_owned();
+    }
+    let mut end = PASSAGE_TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Passages: seeds and chains from the fingerprints, then a second read of
+/// the input to tokenize the documents that take part in a chain, exact
+/// refinement, grouping, and byte spans.
+fn find_passages(
+    cfg: &Config,
+    popts: &PassageOptions,
+    fps: Vec<Box<[Fingerprint]>>,
+    record_doc: &[Option<DocId>],
+) -> Result<Found> {
+    let seeds = align::seeds(&fps);
+    drop(fps);
+    let candidates = align::chains(&seeds, popts);
+    drop(seeds);
+    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
+    let mut involved: BitVec = BitVec::repeat(false, n_docs);
+    for m in &candidates {
+        involved.set(m.a as usize, true);
+        involved.set(m.b as usize, true);
+    }
+    let record_of: Vec<usize> =
+        record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
+
+    // Second read: tokens of the involved documents only.
+    let mut tokens: Vec<Option<DocTokens>> = (0..n_docs).map(|_| None).collect();
+    if !candidates.is_empty() {
+        let mut index = 0usize;
+        read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+            let wanted: Vec<(usize, &RawRecord)> = batch
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    let doc = record_doc.get(index + i).copied().flatten()?;
+                    let raw = item.as_ref().ok()?;
+                    involved[doc.index()].then_some((doc.index(), raw))
+                })
+                .collect();
+            index += batch.len();
+            let done: Vec<(usize, Option<DocTokens>)> = wanted
+                .par_iter()
+                .map_init(
+                    || Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
+                    |tok, &(d, raw)| {
+                        let Ok(doc) = raw.parse(&cfg.source) else { return (d, None) };
+                        let mut t = Vec::new();
+                        tok.tokenize_into(&doc.text, &mut t, None);
+                        let hashes = t.iter().map(|x| x.hash).collect();
+                        let spans = t.iter().map(|x| x.span).collect();
+                        (d, Some(DocTokens { hashes, spans, text: doc.text }))
+                    },
+                )
+                .collect();
+            for (d, t) in done {
+                tokens[d] = t;
+            }
+            Ok(())
+        })?;
+        if index != record_doc.len() {
+            return Err(Error::Config(format!(
+                "the inputs changed between the two reads for passages ({} records, then {index})",
+                record_doc.len()
+            )));
+        }
+    }
+
+    let empty: &[u64] = &[];
+    let hashes = |d: u32| tokens[d as usize].as_ref().map_or(empty, |t| &t.hashes[..]);
+    let matches: Vec<align::Match> = candidates
+        .par_iter()
+        .filter_map(|m| align::refine(m, hashes(m.a), hashes(m.b), popts.min_words))
+        .collect();
+    let matches = align::join_adjacent(matches, popts.max_gap());
+    let groups = group::groups(&matches);
+    let mut out: Vec<FoundGroup> = groups
+        .iter()
+        .map(|g| {
+            let occurrences: Vec<FoundOccurrence> = g
+                .iter()
+                .map(|o| {
+                    let t = tokens[o.doc as usize].as_ref().expect("BUG: matched doc has tokens");
+                    let span = Span {
+                        start: t.spans[o.start as usize].start,
+                        end: t.spans[o.end as usize - 1].end,
+                    };
+                    FoundOccurrence { doc: o.doc, span }
+                })
+                .collect();
+            let first = &occurrences[0];
+            let t = tokens[first.doc as usize].as_ref().expect("BUG: matched doc has tokens");
+            FoundGroup {
+                words: (g[0].end - g[0].start) as usize,
+                text: preview(&t.text[first.span.range()]),
+                occurrences,
+            }
+        })
+        .collect();
+    // Most occurrences first, then longest, then by first place.
+    out.sort_by(|x, y| {
+        y.occurrences.len().cmp(&x.occurrences.len()).then(y.words.cmp(&x.words)).then(
+            (x.occurrences[0].doc, x.occurrences[0].span)
+                .cmp(&(y.occurrences[0].doc, y.occurrences[0].span)),
+        )
+    });
+    Ok(Found { groups: out, record_of })
+}
+
+/// Bytes of repeated text: `within` counts every occurrence that repeats an
+/// earlier occurrence of its group in the same document (what
+/// `--strip-repeats` removes); `across` counts, in every document but the
+/// group's first, the first occurrence of the group there (text the document
+/// shares with an earlier one). Overlapping occurrences are counted once per
+/// document.
+fn repeated_bytes(groups: &[FoundGroup]) -> (u64, u64) {
+    let mut within: std::collections::BTreeMap<u32, Vec<Span>> = Default::default();
+    let mut across: std::collections::BTreeMap<u32, Vec<Span>> = Default::default();
+    for g in groups {
+        let first_doc = g.occurrences[0].doc;
+        let mut seen: HashSet<u32> = HashSet::new();
+        for o in &g.occurrences {
+            if !seen.insert(o.doc) {
+                within.entry(o.doc).or_default().push(o.span);
+            } else if o.doc != first_doc {
+                across.entry(o.doc).or_default().push(o.span);
+            }
+        }
+    }
+    let covered = |m: std::collections::BTreeMap<u32, Vec<Span>>| -> u64 {
+        m.into_values()
+            .map(|mut spans| {
+                spans.sort();
+                let mut total = 0u64;
+                let mut end = 0u32;
+                for s in spans {
+                    let start = s.start.max(end);
+                    if s.end > start {
+                        total += u64::from(s.end - start);
+                        end = s.end;
+                    }
+                }
+                total
+            })
+            .sum()
+    };
+    (covered(within), covered(across))
 }
 
 /// Reads every document of `inputs` into memory, with the skips (for small
@@ -431,6 +723,23 @@ pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<S
 pub struct WriteStats {
     /// Documents written.
     pub written: u64,
+    /// Bytes of text removed by `strip_repeats`.
+    pub stripped_bytes: u64,
+}
+
+/// `text` without the byte ranges `spans` (sorted; overlaps allowed).
+pub fn remove_spans(text: &str, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for s in spans {
+        let r = s.range();
+        if r.start > at {
+            out.push_str(&text[at..r.start]);
+        }
+        at = at.max(r.end);
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    out
 }
 
 /// Writes the records `outcome` keeps to `out` as JSON Lines: JSON input
@@ -440,6 +749,7 @@ pub struct WriteStats {
 pub fn write_deduplicated(
     cfg: &Config,
     outcome: &Outcome,
+    strip_repeats: bool,
     out: &mut dyn Write,
     io_name: &std::path::Path,
 ) -> Result<WriteStats> {
@@ -452,6 +762,29 @@ pub fn write_deduplicated(
             index += 1;
             let Ok(raw) = item else { continue };
             if !keep {
+                continue;
+            }
+            let strip = if strip_repeats { outcome.repeats.get(&(index - 1)) } else { None };
+            if let Some(spans) = strip {
+                let doc = raw.parse(&cfg.source).map_err(Error::Strict)?;
+                let text = remove_spans(&doc.text, spans);
+                let text_len = text.len();
+                let mut obj = match &raw.kind {
+                    RawKind::JsonLine => serde_json::from_slice::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >(&raw.bytes)
+                    .map_err(|e| io(e.into()))?,
+                    RawKind::TextFile(_) => {
+                        let mut m = serde_json::Map::new();
+                        m.insert(cfg.source.id_field.clone(), doc.id.into());
+                        m
+                    }
+                };
+                obj.insert(cfg.source.text_field.clone(), text.into());
+                serde_json::to_writer(&mut *out, &obj).map_err(|e| io(e.into()))?;
+                out.write_all(b"\n").map_err(io)?;
+                ws.written += 1;
+                ws.stripped_bytes += (doc.text.len() - text_len) as u64;
                 continue;
             }
             match &raw.kind {

@@ -29,6 +29,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write the collection with one document per cluster kept.
     Dedup(DedupArgs),
+    /// Find repeated passages only (no document clustering).
+    Passages(ScanArgs),
     /// Score a report against labelled clusters: pairwise precision, recall,
     /// F1 and the Adjusted Rand Index.
     Eval(EvalArgs),
@@ -130,6 +132,10 @@ pub struct DedupArgs {
     /// Also write the report to this file (format from --format, default json).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Also remove passages that repeat earlier text of the same document
+    /// (keeping the first occurrence), e.g. a body printed twice.
+    #[arg(long, conflicts_with = "no_passages")]
+    pub strip_repeats: bool,
 }
 
 /// Report formats.
@@ -230,6 +236,16 @@ pub struct Common {
     /// JSON field holding the text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+
+    /// Shortest repeated passage reported, in words. 20 words is about one
+    /// long sentence: shorter runs are mostly stock phrases ("volgens de
+    /// Amerikaanse president", dates, bylines) that every news text shares.
+    #[arg(long, default_value_t = 20, value_name = "WORDS")]
+    pub min_passage: usize,
+
+    /// Skip the repeated-passage search (one read of the input instead of two).
+    #[arg(long)]
+    pub no_passages: bool,
 
     /// Do not lowercase words before comparing.
     #[arg(long)]

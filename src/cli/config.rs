@@ -7,14 +7,17 @@ use neardup::Config;
 use neardup::cluster::Keep;
 use neardup::lsh::LshParams;
 use neardup::minhash::Variant;
+use neardup::passage::PassageOptions;
 use neardup::shingle::ShingleKind;
 use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
 
 use super::args::{Common, KeepArg, MinHashVariant};
 
-/// Builds and validates the configuration.
-pub fn build(a: &Common) -> anyhow::Result<Config> {
+/// Builds and validates the configuration. Where the run reads its input
+/// twice (passages, dedup), stdin is first saved to a temporary file that
+/// lives as long as the returned guard.
+pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<tempfile::TempPath>)> {
     let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
     cfg.source = SourceOptions { id_field: a.id_field.clone(), text_field: a.text_field.clone() };
     cfg.text = TextOptions {
@@ -45,17 +48,10 @@ pub fn build(a: &Common) -> anyhow::Result<Config> {
     cfg.threads = a.threads;
     cfg.strict = a.strict;
     cfg.timing = !a.no_timing;
-    cfg.validate()?;
-    Ok(cfg)
-}
-
-/// As [`build`], but stdin is first saved to a temporary file, because dedup
-/// reads its inputs twice. The file lives as long as the returned guard.
-pub fn build_for_dedup(a: &Common) -> anyhow::Result<(Config, Option<tempfile::TempPath>)> {
-    let mut cfg = build(a)?;
+    cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
     let mut spool = None;
     for input in &mut cfg.inputs {
-        if *input == Input::Stdin {
+        if *input == Input::Stdin && (two_reads || cfg.passages.is_some()) {
             let mut tmp = tempfile::NamedTempFile::new().context("cannot save stdin")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot save stdin")?;
             tmp.flush()?;
@@ -64,5 +60,6 @@ pub fn build_for_dedup(a: &Common) -> anyhow::Result<(Config, Option<tempfile::T
             spool = Some(path);
         }
     }
+    cfg.validate()?;
     Ok((cfg, spool))
 }

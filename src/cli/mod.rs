@@ -50,22 +50,8 @@ pub fn run() -> ExitCode {
 
 fn dispatch(args: Args) -> anyhow::Result<()> {
     match args.command {
-        Command::Scan(a) => {
-            let cfg = config::build(&a.common)?;
-            let mut outcome = neardup::scan(&cfg, &NoProgress)?;
-            if let Some(labels) = &a.truth {
-                let truth = neardup::eval::read_labels(labels)?;
-                let clusters: Vec<Vec<String>> = outcome
-                    .report
-                    .clusters
-                    .iter()
-                    .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
-                    .collect();
-                let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
-                outcome.report.evaluation = Some(m);
-            }
-            emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
-        }
+        Command::Scan(a) => scan(&a, true),
+        Command::Passages(a) => scan(&a, false),
         Command::Synth(a) => {
             let inputs: Vec<_> = a.from.iter().map(|s| neardup::source::Input::parse(s)).collect();
             let (docs, skipped) = neardup::pipeline::read_all(&inputs, &Default::default());
@@ -112,10 +98,16 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Dedup(a) => {
-            let (cfg, _spool) = config::build_for_dedup(&a.common)?;
+            let (cfg, _spool) = config::build(&a.common, true)?;
             let outcome = neardup::scan(&cfg, &NoProgress)?;
             let written = output::write_atomic(&a.output, |w| {
-                Ok(neardup::pipeline::write_deduplicated(&cfg, &outcome, w, &a.output)?)
+                Ok(neardup::pipeline::write_deduplicated(
+                    &cfg,
+                    &outcome,
+                    a.strip_repeats,
+                    w,
+                    &a.output,
+                )?)
             })
             .with_context(|| format!("writing {}", a.output.display()))?;
             if let Some(path) = &a.report {
@@ -131,6 +123,25 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
+    let (mut cfg, _spool) = config::build(&a.common, false)?;
+    cfg.near_duplicates = near_duplicates;
+    cfg.validate()?;
+    let mut outcome = neardup::scan(&cfg, &NoProgress)?;
+    if let Some(labels) = &a.truth {
+        let truth = neardup::eval::read_labels(labels)?;
+        let clusters: Vec<Vec<String>> = outcome
+            .report
+            .clusters
+            .iter()
+            .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
+            .collect();
+        let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
+        outcome.report.evaluation = Some(m);
+    }
+    emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
 }
 
 fn write_report(

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::model::{Cluster, Params, Report, Stats};
+use super::model::{Cluster, Params, Passage, Report, Stats};
 use crate::error::Skip;
 
 /// Writes the report as one pretty-printed JSON document.
@@ -18,11 +18,12 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 enum Line<'a> {
     Header { version: u32, params: &'a Params, stats: &'a Stats },
     Cluster(&'a Cluster),
+    Passage(&'a Passage),
     Skipped(&'a Skip),
 }
 
 /// Writes the report as JSON Lines: a `header` line (version, params,
-/// stats), then one line per cluster, then one per skipped record; each line
+/// stats), then one line per cluster, per passage, per skipped record; each line
 /// has a `type` field.
 pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut line = |l: &Line<'_>| -> io::Result<()> {
@@ -32,6 +33,9 @@ pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     line(&Line::Header { version: report.version, params: &report.params, stats: &report.stats })?;
     for c in &report.clusters {
         line(&Line::Cluster(c))?;
+    }
+    for p in &report.passages {
+        line(&Line::Passage(p))?;
     }
     for s in &report.skipped {
         line(&Line::Skipped(s))?;

@@ -20,6 +20,8 @@ pub struct Report {
     pub stats: Stats,
     /// Clusters of near-duplicate documents, largest first.
     pub clusters: Vec<Cluster>,
+    /// Repeated passages, most occurrences first.
+    pub passages: Vec<Passage>,
     /// Records that were not used, in input order.
     pub skipped: Vec<Skip>,
     /// Quality against labels (`--truth`), if given.
@@ -30,8 +32,11 @@ pub struct Report {
 /// The effective parameters, including values chosen automatically.
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
-    /// Detection method (`minhash`).
+    /// Detection method (`minhash`, or `none` for passages alone).
     pub method: String,
+    /// Shortest repeated passage reported, in words; absent when passages
+    /// are off.
+    pub min_passage_words: Option<usize>,
     /// Jaccard threshold a pair must reach.
     pub threshold: f64,
     /// MinHash signature length.
@@ -94,6 +99,18 @@ pub struct Stats {
     pub duplicate_bytes: u64,
     /// Documents a dedup keeps.
     pub kept_documents: u64,
+    /// Passage groups found.
+    pub repeated_passages: u64,
+    /// Occurrences in all passage groups.
+    pub passage_occurrences: u64,
+    /// Bytes of text that repeat an earlier passage of the same document.
+    pub repeated_bytes_within: u64,
+    /// Bytes of text that repeat a passage of an earlier document.
+    pub repeated_bytes_across: u64,
+    /// `repeated_bytes_within / bytes`.
+    pub repeated_share_within: f64,
+    /// `repeated_bytes_across / bytes`.
+    pub repeated_share_across: f64,
     /// Wall-clock timing; absent with `--no-timing`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Timing>,
@@ -129,6 +146,33 @@ pub struct Member {
     /// Estimated Jaccard similarity with the representative (1 for itself),
     /// rounded to 4 decimals.
     pub similarity: f64,
+}
+
+/// A passage that occurs in two or more places.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    /// 0-based position in the report.
+    pub id: usize,
+    /// Length of the first occurrence in words.
+    pub words: usize,
+    /// Number of distinct documents it occurs in.
+    pub documents: usize,
+    /// Text of the first occurrence (cut after 400 bytes, ending in `…`).
+    pub text: String,
+    /// Every place, by document in input order, then offset.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One place a passage occurs: `text[start..end]` of document `doc`, byte
+/// offsets into the original text, from the first to the last word.
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    /// Document id.
+    pub doc: String,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
 }
 
 /// Rounds to 4 decimals for the report.

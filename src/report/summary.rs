@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::model::Report;
 
-/// How many clusters and skips the summary lists by name.
+/// How many clusters, passages and skips the summary lists by name.
 const LIST: usize = 10;
 
 fn pct(part: u64, whole: u64) -> f64 {
@@ -29,7 +29,6 @@ pub fn human_bytes(b: u64) -> String {
 /// The summary as text, ending in a newline.
 pub fn render(report: &Report) -> String {
     let s = &report.stats;
-    let p = &report.params;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -40,52 +39,11 @@ pub fn render(report: &Report) -> String {
         s.words,
         s.skipped
     );
-    let shingle =
-        format!("{}-{} shingles", p.ngram, if p.shingle == "chars" { "char" } else { "word" });
-    let _ = writeln!(
-        o,
-        "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {shingle}",
-        p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows
-    );
-    let _ = writeln!(
-        o,
-        "  {} clusters holding {} documents; {} candidate pairs, {} verified",
-        s.clusters, s.clustered_documents, s.candidate_pairs, s.verified_pairs
-    );
-    let _ = writeln!(
-        o,
-        "  dedup keeps {} and removes {} documents ({:.1} % of documents, {} = {:.1} % of bytes)",
-        s.kept_documents,
-        s.duplicate_documents,
-        pct(s.duplicate_documents, s.documents),
-        human_bytes(s.duplicate_bytes),
-        pct(s.duplicate_bytes, s.bytes)
-    );
-    if !report.clusters.is_empty() {
-        let mut hist: BTreeMap<usize, usize> = BTreeMap::new();
-        for c in &report.clusters {
-            *hist.entry(c.size).or_default() += 1;
-        }
-        let h: Vec<String> = hist.iter().map(|(size, n)| format!("{size}: {n}")).collect();
-        let _ = writeln!(o, "  cluster sizes (size: count): {}", h.join(", "));
-        let _ = writeln!(o, "largest clusters:");
-        for c in report.clusters.iter().take(LIST) {
-            let members: Vec<String> = c
-                .members
-                .iter()
-                .map(|m| {
-                    if m.doc == c.representative {
-                        format!("{} (kept)", m.doc)
-                    } else {
-                        format!("{} {:.2}", m.doc, m.similarity)
-                    }
-                })
-                .collect();
-            let _ = writeln!(o, "  #{} ({} docs): {}", c.id, c.size, members.join(", "));
-        }
-        if report.clusters.len() > LIST {
-            let _ = writeln!(o, "  ... {} more in the report (-o)", report.clusters.len() - LIST);
-        }
+    if report.params.method != "none" {
+        near_duplicates(report, &mut o);
+    }
+    if let Some(min) = report.params.min_passage_words {
+        passages(report, min, &mut o);
     }
     if s.duplicate_ids > 0 {
         let _ = writeln!(
@@ -114,4 +72,102 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(o, "time: {:.2} s, {:.1} MB/s", t.elapsed_seconds, t.mb_per_second);
     }
     o
+}
+
+fn near_duplicates(report: &Report, o: &mut String) {
+    let s = &report.stats;
+    let p = &report.params;
+    let unit = if p.shingle == "chars" { "char" } else { "word" };
+    let _ = writeln!(
+        o,
+        "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {}-{unit} shingles",
+        p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows, p.ngram
+    );
+    let _ = writeln!(
+        o,
+        "  {} clusters holding {} documents; {} candidate pairs, {} verified",
+        s.clusters, s.clustered_documents, s.candidate_pairs, s.verified_pairs
+    );
+    let _ = writeln!(
+        o,
+        "  dedup keeps {} and removes {} documents ({:.1} % of documents, {} = {:.1} % of bytes)",
+        s.kept_documents,
+        s.duplicate_documents,
+        pct(s.duplicate_documents, s.documents),
+        human_bytes(s.duplicate_bytes),
+        pct(s.duplicate_bytes, s.bytes)
+    );
+    if report.clusters.is_empty() {
+        return;
+    }
+    let mut hist: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in &report.clusters {
+        *hist.entry(c.size).or_default() += 1;
+    }
+    let h: Vec<String> = hist.iter().map(|(size, n)| format!("{size}: {n}")).collect();
+    let _ = writeln!(o, "  cluster sizes (size: count): {}", h.join(", "));
+    let _ = writeln!(o, "largest clusters:");
+    for c in report.clusters.iter().take(LIST) {
+        let members: Vec<String> = c
+            .members
+            .iter()
+            .map(|m| {
+                if m.doc == c.representative {
+                    format!("{} (kept)", m.doc)
+                } else {
+                    format!("{} {:.2}", m.doc, m.similarity)
+                }
+            })
+            .collect();
+        let _ = writeln!(o, "  #{} ({} docs): {}", c.id, c.size, members.join(", "));
+    }
+    if report.clusters.len() > LIST {
+        let _ = writeln!(o, "  ... {} more in the report (-o)", report.clusters.len() - LIST);
+    }
+}
+
+fn passages(report: &Report, min: usize, o: &mut String) {
+    let s = &report.stats;
+    let _ = writeln!(
+        o,
+        "repeated passages (>= {min} words): {} passages in {} places",
+        s.repeated_passages, s.passage_occurrences
+    );
+    let _ = writeln!(
+        o,
+        "  {:.1} % of the text repeats earlier text of the same document ({}), {:.1} % repeats an earlier document ({})",
+        100.0 * s.repeated_share_within,
+        human_bytes(s.repeated_bytes_within),
+        100.0 * s.repeated_share_across,
+        human_bytes(s.repeated_bytes_across)
+    );
+    for p in report.passages.iter().take(LIST) {
+        let mut preview: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if preview.chars().count() > 70 {
+            preview = preview.chars().take(70).collect::<String>() + "…";
+        }
+        let places: Vec<String> = p
+            .occurrences
+            .iter()
+            .take(4)
+            .map(|x| format!("{}:{}-{}", x.doc, x.start, x.end))
+            .collect();
+        let more = if p.occurrences.len() > 4 {
+            format!(" +{}", p.occurrences.len() - 4)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  #{} ({} words, {} places in {} docs) \"{preview}\" at {}{more}",
+            p.id,
+            p.words,
+            p.occurrences.len(),
+            p.documents,
+            places.join(", ")
+        );
+    }
+    if report.passages.len() > LIST {
+        let _ = writeln!(o, "  ... {} more in the report (-o)", report.passages.len() - LIST);
+    }
 }

@@ -1,0 +1,138 @@
+//! Occurrences of one passage grouped with union-find.
+//!
+//! Every refined match gives two occurrences joined by an edge. Two
+//! occurrences in the same document that overlap by at least 80 % of the
+//! longer one are the same place (ends differ by a few words) and are joined
+//! too. Each connected component is a passage group; within a group, such
+//! near-identical occurrences in one document are merged into their union.
+//!
+//! The bar is high on purpose: passages nest (a 22-word paragraph inside a
+//! 30-word one inside a whole shared document), and a lower bar chains the
+//! nested sizes into one group whose occurrences have nothing in common.
+//! Nested passages are reported as separate groups instead. Groups and occurrences come out
+//! sorted, independent of the order matches were found in.
+
+use crate::cluster::UnionFind;
+
+use super::align::Match;
+
+/// One place a passage occurs: words `start..end` of document `doc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Occurrence {
+    /// Document index.
+    pub doc: u32,
+    /// First word.
+    pub start: u32,
+    /// One past the last word.
+    pub end: u32,
+}
+
+impl Occurrence {
+    fn len(&self) -> u32 {
+        self.end - self.start
+    }
+}
+
+/// Overlap of at least 80 % of the longer occurrence, in one document.
+fn same_place(x: &Occurrence, y: &Occurrence) -> bool {
+    if x.doc != y.doc {
+        return false;
+    }
+    let overlap = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+    5 * u64::from(overlap) >= 4 * u64::from(x.len().max(y.len()))
+}
+
+/// Groups `matches` into passages: each a sorted list of at least two
+/// occurrences; the list of groups is sorted by its first occurrence.
+pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
+    let mut nodes: Vec<Occurrence> = Vec::with_capacity(matches.len() * 2);
+    for m in matches {
+        nodes.push(Occurrence { doc: m.a, start: m.a_start, end: m.a_end });
+        nodes.push(Occurrence { doc: m.b, start: m.b_start, end: m.b_end });
+    }
+    // Sort node indices by place so that overlaps are neighbours.
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| (nodes[i], i));
+    let mut uf = UnionFind::new(nodes.len());
+    for e in 0..matches.len() {
+        uf.union(2 * e as u32, 2 * e as u32 + 1);
+    }
+    for (x, &i) in order.iter().enumerate() {
+        let ni = nodes[i];
+        for &j in &order[x + 1..] {
+            let nj = nodes[j];
+            if nj.doc != ni.doc || nj.start >= ni.end {
+                break;
+            }
+            if same_place(&ni, &nj) {
+                uf.union(i as u32, j as u32);
+            }
+        }
+    }
+    // Collect members per root, in place order.
+    let mut by_root: std::collections::BTreeMap<u32, Vec<Occurrence>> = Default::default();
+    for &i in &order {
+        by_root.entry(uf.find(i as u32)).or_default().push(nodes[i]);
+    }
+    let mut out: Vec<Vec<Occurrence>> = by_root
+        .into_values()
+        .map(|occ| {
+            // occ is sorted by (doc, start): merge overlaps within a document.
+            let mut merged: Vec<Occurrence> = Vec::new();
+            for o in occ {
+                match merged.last_mut() {
+                    Some(last) if same_place(last, &o) => {
+                        last.end = last.end.max(o.end);
+                    }
+                    _ => merged.push(o),
+                }
+            }
+            merged
+        })
+        .filter(|g| g.len() >= 2)
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(a: u32, ar: (u32, u32), b: u32, br: (u32, u32)) -> Match {
+        Match { a, a_start: ar.0, a_end: ar.1, b, b_start: br.0, b_end: br.1 }
+    }
+    fn o(doc: u32, start: u32, end: u32) -> Occurrence {
+        Occurrence { doc, start, end }
+    }
+
+    #[test]
+    fn one_passage_in_three_places_is_one_group() {
+        // The pairs 0–1, 0–2, 1–2 of one passage, with slightly different ends.
+        let ms =
+            [m(0, (10, 40), 1, (5, 35)), m(0, (10, 41), 2, (0, 31)), m(1, (5, 35), 2, (0, 30))];
+        assert_eq!(groups(&ms), vec![vec![o(0, 10, 41), o(1, 5, 35), o(2, 0, 31)]]);
+        // Nested sizes (22 in 30 in 59 words) do not chain into one group.
+        let nested = [
+            m(0, (114, 136), 1, (0, 22)),
+            m(0, (114, 144), 2, (0, 30)),
+            m(0, (92, 151), 3, (0, 59)),
+        ];
+        assert_eq!(groups(&nested).len(), 3);
+        let mut rev = ms;
+        rev.reverse();
+        assert_eq!(groups(&rev), groups(&ms));
+    }
+
+    #[test]
+    fn nested_passages_stay_apart() {
+        // A 100-word body repeated in doc 0; a 25-word sentence inside it also
+        // occurs in doc 1. The sentence's occurrence in the body overlaps the
+        // body by far less than half, so the groups stay separate.
+        let ms = [m(0, (0, 100), 0, (120, 220)), m(0, (40, 65), 1, (0, 25))];
+        assert_eq!(
+            groups(&ms),
+            vec![vec![o(0, 0, 100), o(0, 120, 220)], vec![o(0, 40, 65), o(1, 0, 25)]]
+        );
+    }
+}
