@@ -25,7 +25,7 @@ use crate::error::{Error, Result, Skip, SkipReason};
 use crate::ids::{DocId, Span};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, Variant};
-use crate::passage::{PassageOptions, align, fingerprint, fingerprint::Fingerprint, group};
+use crate::passage::{DocWords, PassageOptions, align, fingerprint, fingerprint::Fingerprint};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
 use crate::shingle::{self, ShingleKind};
@@ -538,13 +538,6 @@ struct Found {
     record_of: Vec<usize>,
 }
 
-/// The tokens of one document, kept for refinement.
-struct DocTokens {
-    hashes: Vec<u64>,
-    spans: Vec<Span>,
-    text: String,
-}
-
 /// Longest passage text put in the report (bytes, cut on a char boundary).
 pub const PASSAGE_TEXT_MAX: usize = 400;
 
@@ -582,7 +575,7 @@ fn find_passages(
         record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
 
     // Second read: tokens of the involved documents only.
-    let mut tokens: Vec<Option<DocTokens>> = (0..n_docs).map(|_| None).collect();
+    let mut tokens: Vec<Option<DocWords>> = (0..n_docs).map(|_| None).collect();
     if !candidates.is_empty() {
         let mut index = 0usize;
         read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
@@ -596,17 +589,13 @@ fn find_passages(
                 })
                 .collect();
             index += batch.len();
-            let done: Vec<(usize, Option<DocTokens>)> = wanted
+            let done: Vec<(usize, Option<DocWords>)> = wanted
                 .par_iter()
                 .map_init(
                     || Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
                     |tok, &(d, raw)| {
                         let Ok(doc) = raw.parse(&cfg.source) else { return (d, None) };
-                        let mut t = Vec::new();
-                        tok.tokenize_into(&doc.text, &mut t, None);
-                        let hashes = t.iter().map(|x| x.hash).collect();
-                        let spans = t.iter().map(|x| x.span).collect();
-                        (d, Some(DocTokens { hashes, spans, text: doc.text }))
+                        (d, Some(DocWords::new(tok, doc.text)))
                     },
                 )
                 .collect();
@@ -623,44 +612,23 @@ fn find_passages(
         }
     }
 
-    let empty: &[u64] = &[];
-    let hashes = |d: u32| tokens[d as usize].as_ref().map_or(empty, |t| &t.hashes[..]);
-    let matches: Vec<align::Match> = candidates
-        .par_iter()
-        .filter_map(|m| align::refine(m, hashes(m.a), hashes(m.b), popts.min_words))
-        .collect();
-    let matches = align::join_adjacent(matches, popts.max_gap());
-    let groups = group::groups(&matches);
-    let mut out: Vec<FoundGroup> = groups
-        .iter()
+    let groups = crate::passage::locate_groups(&candidates, popts, &tokens);
+    let out: Vec<FoundGroup> = groups
+        .into_iter()
         .map(|g| {
-            let occurrences: Vec<FoundOccurrence> = g
-                .iter()
-                .map(|o| {
-                    let t = tokens[o.doc as usize].as_ref().expect("BUG: matched doc has tokens");
-                    let span = Span {
-                        start: t.spans[o.start as usize].start,
-                        end: t.spans[o.end as usize - 1].end,
-                    };
-                    FoundOccurrence { doc: o.doc, span }
-                })
-                .collect();
-            let first = &occurrences[0];
-            let t = tokens[first.doc as usize].as_ref().expect("BUG: matched doc has tokens");
+            let first = g.occurrences[0];
+            let t = tokens[first.0 as usize].as_ref().expect("BUG: matched doc has tokens");
             FoundGroup {
-                words: (g[0].end - g[0].start) as usize,
-                text: preview(&t.text[first.span.range()]),
-                occurrences,
+                words: g.words,
+                text: preview(&t.text[first.1.range()]),
+                occurrences: g
+                    .occurrences
+                    .into_iter()
+                    .map(|(doc, span)| FoundOccurrence { doc, span })
+                    .collect(),
             }
         })
         .collect();
-    // Most occurrences first, then longest, then by first place.
-    out.sort_by(|x, y| {
-        y.occurrences.len().cmp(&x.occurrences.len()).then(y.words.cmp(&x.words)).then(
-            (x.occurrences[0].doc, x.occurrences[0].span)
-                .cmp(&(y.occurrences[0].doc, y.occurrences[0].span)),
-        )
-    });
     Ok(Found { groups: out, record_of })
 }
 

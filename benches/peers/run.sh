@@ -129,6 +129,6 @@ if [ "$LABELS" != "-" ] && [ "$(cat "$OUT/neardup.status" 2>/dev/null)" = ok ]; 
 fi
 
 echo
-echo "$(date -u +%Y-%m-%d), $(nproc) cores, $REPS repetition(s); shingles: 5 words, threshold 0.8, 128 values"
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, load average before the table $(cut -d' ' -f1-3 /proc/loadavg), $REPS repetition(s); shingles: 5 words, threshold 0.8, 128 values"
 # shellcheck disable=SC2086
 "$PY" "$HERE/table.py" "$INPUT" "$LABELS" "$OUT" $TOOLS

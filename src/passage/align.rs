@@ -182,9 +182,78 @@ pub fn chains(seeds: &[Seed], opts: &PassageOptions) -> Vec<Match> {
     out
 }
 
+/// Words that must agree after a skipped word for extension to go on.
+const CONFIRM: u32 = 4;
+
+/// Skips tried at a mismatch: a changed word, a word inserted in `b`, a
+/// word inserted in `a`.
+const SKIPS: [(u32, u32); 3] = [(1, 1), (0, 1), (1, 0)];
+
+fn agree(ta: &[u64], a: u32, tb: &[u64], b: u32, n: u32) -> bool {
+    let (a, b, n) = (a as usize, b as usize, n as usize);
+    a + n <= ta.len() && b + n <= tb.len() && ta[a..a + n] == tb[b..b + n]
+}
+
+/// Extends the start of `r` backwards while the words agree, stepping over
+/// one changed, inserted or deleted word when the `CONFIRM` words before it
+/// agree again. Within one document, `b` never reaches back into `a`.
+fn extend_left(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
+    loop {
+        while r.a_start > 0
+            && r.b_start > 0
+            && ta[r.a_start as usize - 1] == tb[r.b_start as usize - 1]
+            && !(same && r.b_start - 1 < r.a_end)
+        {
+            r.a_start -= 1;
+            r.b_start -= 1;
+        }
+        let skip = SKIPS.iter().find_map(|&(da, db)| {
+            let a = r.a_start.checked_sub(da + CONFIRM)?;
+            let b = r.b_start.checked_sub(db + CONFIRM)?;
+            (agree(ta, a, tb, b, CONFIRM) && !(same && b < r.a_end)).then_some((a, b))
+        });
+        match skip {
+            Some((a, b)) => {
+                r.a_start = a;
+                r.b_start = b;
+            }
+            None => return,
+        }
+    }
+}
+
+/// Extends the end of `r` forwards, as [`extend_left`] does backwards.
+/// Within one document, `a` never reaches into `b`.
+fn extend_right(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
+    loop {
+        while (r.a_end as usize) < ta.len()
+            && (r.b_end as usize) < tb.len()
+            && ta[r.a_end as usize] == tb[r.b_end as usize]
+            && !(same && r.a_end + 1 > r.b_start)
+        {
+            r.a_end += 1;
+            r.b_end += 1;
+        }
+        let skip = SKIPS.iter().find_map(|&(da, db)| {
+            let (a, b) = (r.a_end + da, r.b_end + db);
+            (agree(ta, a, tb, b, CONFIRM) && !(same && a + CONFIRM > r.b_start))
+                .then_some((a + CONFIRM, b + CONFIRM))
+        });
+        match skip {
+            Some((a, b)) => {
+                r.a_end = a;
+                r.b_end = b;
+            }
+            None => return,
+        }
+    }
+}
+
 /// Refines a candidate on the documents' word hashes `ta` and `tb` (the
 /// same slice when `a == b`): extends both ends word by word while the words
-/// agree, keeps two occurrences in one document from overlapping, and
+/// agree (stepping over single changed or inserted words that are followed
+/// by four agreeing ones), keeps two occurrences in one document from
+/// overlapping, and
 /// returns the match if both sides are at least `min_words` long.
 pub fn refine(m: &Match, ta: &[u64], tb: &[u64], min_words: usize) -> Option<Match> {
     let (na, nb) = (ta.len() as u32, tb.len() as u32);
@@ -209,21 +278,8 @@ pub fn refine(m: &Match, ta: &[u64], tb: &[u64], min_words: usize) -> Option<Mat
     if ta[r.a_start as usize] != tb[r.b_start as usize] {
         return None;
     }
-    while r.a_start > 0 && r.b_start > 0 && ta[r.a_start as usize - 1] == tb[r.b_start as usize - 1]
-    {
-        if same && r.b_start - 1 < r.a_end {
-            break;
-        }
-        r.a_start -= 1;
-        r.b_start -= 1;
-    }
-    while r.a_end < na && r.b_end < nb && ta[r.a_end as usize] == tb[r.b_end as usize] {
-        if same && r.a_end + 1 > r.b_start {
-            break;
-        }
-        r.a_end += 1;
-        r.b_end += 1;
-    }
+    extend_left(&mut r, ta, tb, same);
+    extend_right(&mut r, ta, tb, same);
     // Trim mismatching words at the ends (a chain's last window may end in a
     // changed word when the edit shifted the diagonal).
     while r.a_end > r.a_start
@@ -343,6 +399,23 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!((got[0].a_start, got[0].a_end), (0, 132));
         assert_eq!((got[0].b_start, got[0].b_end), (second, second + 120));
+    }
+
+    #[test]
+    fn an_edit_near_the_end_does_not_cut_the_tail() {
+        let o = PassageOptions::default();
+        let passage: Vec<u64> = (1..=40).collect();
+        let mut edited = passage.clone();
+        edited[34] = 999; // five words from the end: too few for a fingerprint
+        edited[4] = 998; // and four words after the start
+        let mut a = filler(1, 10);
+        a.extend(&passage);
+        a.extend(filler(2, 10));
+        let mut b = filler(3, 10);
+        b.extend(&edited);
+        b.extend(filler(4, 10));
+        let got = run(&[a, b], &o);
+        assert_eq!(got, vec![Match { a: 0, a_start: 10, a_end: 50, b: 1, b_start: 10, b_end: 50 }]);
     }
 
     #[test]

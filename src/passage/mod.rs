@@ -32,6 +32,131 @@ pub mod align;
 pub mod fingerprint;
 pub mod group;
 
+use rayon::prelude::*;
+
+use crate::ids::Span;
+use crate::text::{TextOptions, Tokenizer};
+use fingerprint::Fingerprint;
+
+/// The words of one document, kept for refinement: their hashes, their byte
+/// spans in the original, and the text.
+#[derive(Debug, Clone)]
+pub struct DocWords {
+    /// Word hashes.
+    pub hashes: Vec<u64>,
+    /// Byte span of each word.
+    pub spans: Vec<Span>,
+    /// The original text.
+    pub text: String,
+}
+
+impl DocWords {
+    /// Tokenizes `text`.
+    pub fn new(tokenizer: &mut Tokenizer, text: String) -> DocWords {
+        let mut t = Vec::new();
+        tokenizer.tokenize_into(&text, &mut t, None);
+        DocWords {
+            hashes: t.iter().map(|x| x.hash).collect(),
+            spans: t.iter().map(|x| x.span).collect(),
+            text,
+        }
+    }
+}
+
+/// A passage found in two or more places: its length in words (first
+/// occurrence) and every `(document, byte span)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassageGroup {
+    /// Words in the first occurrence.
+    pub words: usize,
+    /// Places, sorted by document then offset.
+    pub occurrences: Vec<(u32, Span)>,
+}
+
+/// Refines candidate chains on the words of their documents (`words[doc]`,
+/// `None` for documents that take part in no candidate), joins, groups, and
+/// maps word ranges to byte spans. Groups come sorted: most occurrences
+/// first, then longest, then by first place.
+pub fn locate_groups(
+    candidates: &[align::Match],
+    opts: &PassageOptions,
+    words: &[Option<DocWords>],
+) -> Vec<PassageGroup> {
+    let empty: &[u64] = &[];
+    let hashes = |d: u32| words[d as usize].as_ref().map_or(empty, |t| &t.hashes[..]);
+    let matches: Vec<align::Match> = candidates
+        .par_iter()
+        .filter_map(|m| align::refine(m, hashes(m.a), hashes(m.b), opts.min_words))
+        .collect();
+    let matches = align::join_adjacent(matches, opts.max_gap());
+    let mut out: Vec<PassageGroup> = group::groups(&matches)
+        .iter()
+        .map(|g| PassageGroup {
+            words: (g[0].end - g[0].start) as usize,
+            occurrences: g
+                .iter()
+                .map(|o| {
+                    let t = words[o.doc as usize].as_ref().expect("BUG: matched doc has words");
+                    let span = Span {
+                        start: t.spans[o.start as usize].start,
+                        end: t.spans[o.end as usize - 1].end,
+                    };
+                    (o.doc, span)
+                })
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|x, y| {
+        y.occurrences
+            .len()
+            .cmp(&x.occurrences.len())
+            .then(y.words.cmp(&x.words))
+            .then(x.occurrences[0].cmp(&y.occurrences[0]))
+    });
+    out
+}
+
+/// Repeated passages of texts held in memory, within and across them: the
+/// whole passage stage in one call (the pipeline does the same while
+/// streaming from files).
+///
+/// ```
+/// use neardup::passage::{PassageOptions, find_in_texts};
+/// use neardup::text::TextOptions;
+///
+/// let body = "Een lange alinea die twee keer in hetzelfde artikel staat, eerst netjes \
+///             en daarna nog eens zonder spaties tussen de zinnen, zoals nieuwssites doen.";
+/// let text = format!("{body}\n\n{}", body.replace(". ", "."));
+/// let groups = find_in_texts(&[&text], &PassageOptions::default(), &TextOptions::default());
+/// assert_eq!(groups.len(), 1);
+/// let (first, second) = (groups[0].occurrences[0].1, groups[0].occurrences[1].1);
+/// assert_eq!(&text[first.range()], body.trim_end_matches('.')); // first to last word
+/// assert!(text[second.range()].starts_with("Een lange alinea"));
+/// ```
+pub fn find_in_texts(
+    texts: &[&str],
+    opts: &PassageOptions,
+    text: &TextOptions,
+) -> Vec<PassageGroup> {
+    let mut tok = Tokenizer::new(*text);
+    let words: Vec<DocWords> =
+        texts.iter().map(|t| DocWords::new(&mut tok, (*t).to_owned())).collect();
+    let mut scratch = Vec::new();
+    let fps: Vec<Box<[Fingerprint]>> = words
+        .iter()
+        .map(|w| {
+            if w.hashes.len() < opts.min_words {
+                return Box::default();
+            }
+            fingerprint::fingerprints(&w.hashes, opts.k, opts.window(), text.seed, &mut scratch)
+                .into_boxed_slice()
+        })
+        .collect();
+    let candidates = align::chains(&align::seeds(&fps), opts);
+    let words: Vec<Option<DocWords>> = words.into_iter().map(Some).collect();
+    locate_groups(&candidates, opts, &words)
+}
+
 /// Passage detection parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PassageOptions {
@@ -57,5 +182,45 @@ impl PassageOptions {
     /// Largest gap, in words, between two seeds of one chain.
     pub fn max_gap(&self) -> u32 {
         u32::try_from(2 * self.window() + self.k + 4).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// For any text (multi-byte words, punctuation, glued repeats), every
+        /// reported span lies inside its document, on character boundaries,
+        /// and starts and ends on a word character.
+        #[test]
+        fn spans_are_inside_and_on_char_boundaries(
+            parts in prop::collection::vec(
+                prop::sample::select(vec!["één", "Ωmega", "straße", "x", "ontmijnen.", "Ondertussen",
+                    "naïef", "🙂", "e\u{301}", "--", "a1", "\n\n", "ﬁets", "ÉÉN"]),
+                0..80),
+            repeat in any::<bool>(),
+        ) {
+            let mut text = parts.join(" ");
+            if repeat {
+                let copy = text.replace(' ', "");
+                text = format!("{text} {copy} {text}");
+            }
+            let other = format!("{} tail", parts.join(""));
+            let texts = [text.as_str(), other.as_str()];
+            let opts = PassageOptions { min_words: 5, k: 3 };
+            for g in find_in_texts(&texts, &opts, &TextOptions::default()) {
+                for (d, s) in g.occurrences {
+                    let t = texts[d as usize];
+                    prop_assert!(s.end as usize <= t.len() && s.start < s.end);
+                    prop_assert!(t.is_char_boundary(s.start as usize) && t.is_char_boundary(s.end as usize));
+                    let first = t[s.range()].chars().next().unwrap();
+                    let last = t[s.range()].chars().last().unwrap();
+                    prop_assert!(crate::text::is_word_char(first) && crate::text::is_word_char(last));
+                }
+            }
+        }
     }
 }

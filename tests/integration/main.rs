@@ -3,5 +3,6 @@
 
 mod cli;
 mod determinism;
+mod passages;
 mod truth;
 mod util;
