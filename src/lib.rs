@@ -39,6 +39,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shingle;
+pub mod simhash;
+pub mod simindex;
 pub mod source;
 pub mod synth;
 pub mod text;

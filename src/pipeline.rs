@@ -29,6 +29,8 @@ use crate::passage::{DocWords, PassageOptions, align, fingerprint, fingerprint::
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
 use crate::shingle::{self, ShingleKind};
+use crate::simhash::{self, DocFrequency, Weighting};
+use crate::simindex::{self, SimIndexParams};
 use crate::source::{Document, Input, RawKind, RawRecord, Reader, SourceOptions};
 use crate::text::{TextOptions, Token, Tokenizer};
 use crate::verify;
@@ -64,8 +66,12 @@ pub struct Config {
     pub timing: bool,
     /// Raw bytes per batch handed to the workers.
     pub batch_bytes: usize,
-    /// Find near-duplicate documents (MinHash). Off for passages alone.
-    pub near_duplicates: bool,
+    /// How near-duplicate documents are found (`None` for passages alone).
+    pub method: Method,
+    /// SimHash: largest Hamming distance between near-duplicates.
+    pub hamming: u32,
+    /// SimHash: shingle weights.
+    pub weighting: Weighting,
     /// Find repeated passages; `None` turns them off. Passages read the
     /// input twice, so stdin must be saved to a file first.
     pub passages: Option<PassageOptions>,
@@ -90,7 +96,9 @@ impl Config {
             strict: false,
             timing: true,
             batch_bytes: 16 << 20,
-            near_duplicates: true,
+            method: Method::MinHash,
+            hamming: 3,
+            weighting: Weighting::Tf,
             passages: Some(PassageOptions::default()),
         }
     }
@@ -139,7 +147,13 @@ impl Config {
                 );
             }
         }
-        if !self.near_duplicates && self.passages.is_none() {
+        if self.method.simhash() && self.hamming > 12 {
+            return bad(format!(
+                "--hamming {} is too large: at most 12 bits (the index needs C(k+3, k) tables)",
+                self.hamming
+            ));
+        }
+        if self.method == Method::None && self.passages.is_none() {
             return bad("nothing to do: both near-duplicates and passages are off".into());
         }
         Ok(())
@@ -157,7 +171,16 @@ impl Config {
             ShingleKind::Chars(k) => ("chars", k),
         };
         model::Params {
-            method: if self.near_duplicates { "minhash".into() } else { "none".into() },
+            method: self.method.name().into(),
+            hamming: self.method.simhash().then_some(self.hamming),
+            weighting: self.method.simhash().then(|| match self.weighting {
+                Weighting::Tf => "tf".to_owned(),
+                Weighting::TfIdf => "tfidf".to_owned(),
+            }),
+            simhash_tables: self
+                .method
+                .simhash()
+                .then(|| SimIndexParams::new(self.hamming).tables()),
             min_passage_words: self.passages.map(|p| p.min_words),
             threshold: self.threshold,
             num_perm: self.num_perm,
@@ -188,6 +211,41 @@ impl Config {
     }
 }
 
+/// How near-duplicate documents are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Not at all (passages alone).
+    None,
+    /// MinHash LSH, verified by the Jaccard estimate.
+    #[default]
+    MinHash,
+    /// SimHash with permuted block tables, verified by Hamming distance.
+    SimHash,
+    /// Both; a pair found by either joins a cluster, and the report says
+    /// which method found each pair.
+    Both,
+}
+
+impl Method {
+    /// Whether MinHash runs.
+    pub fn minhash(self) -> bool {
+        matches!(self, Method::MinHash | Method::Both)
+    }
+    /// Whether SimHash runs.
+    pub fn simhash(self) -> bool {
+        matches!(self, Method::SimHash | Method::Both)
+    }
+    /// The name in options and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::None => "none",
+            Method::MinHash => "minhash",
+            Method::SimHash => "simhash",
+            Method::Both => "both",
+        }
+    }
+}
+
 /// What a scan keeps per document.
 #[derive(Debug)]
 struct DocState {
@@ -195,6 +253,7 @@ struct DocState {
     bytes: u64,
     words: u64,
     signature: Signature,
+    simhash: u64,
     fingerprints: Box<[Fingerprint]>,
 }
 
@@ -215,6 +274,8 @@ pub struct Outcome {
 struct Worker<'a> {
     cfg: &'a Config,
     hasher: &'a MinHasher,
+    df: Option<&'a DocFrequency>,
+    sorted: Vec<u64>,
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
     words: Vec<u64>,
@@ -223,10 +284,12 @@ struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
-    fn new(cfg: &'a Config, hasher: &'a MinHasher) -> Worker<'a> {
+    fn new(cfg: &'a Config, hasher: &'a MinHasher, df: Option<&'a DocFrequency>) -> Worker<'a> {
         Worker {
             cfg,
             hasher,
+            df,
+            sorted: Vec::new(),
             tokenizer: Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
             tokens: Vec::new(),
             words: Vec::new(),
@@ -260,10 +323,18 @@ impl<'a> Worker<'a> {
         if self.tokens.is_empty() {
             return Err(raw.skip(SkipReason::Empty));
         }
-        let signature = if self.cfg.near_duplicates {
+        let signature = if self.cfg.method.minhash() {
             self.hasher.sign(&self.shingles)
         } else {
             Box::default()
+        };
+        let simhash = if self.cfg.method.simhash() {
+            match self.df {
+                Some(df) => simhash::fingerprint(&self.shingles, |h| df.idf(h), &mut self.sorted),
+                None => simhash::fingerprint(&self.shingles, |_| 1.0, &mut self.sorted),
+            }
+        } else {
+            0
         };
         let fingerprints = match self.cfg.passages {
             Some(p) if self.tokens.len() >= p.min_words => {
@@ -280,6 +351,7 @@ impl<'a> Worker<'a> {
             bytes: doc.text.len() as u64,
             words: self.tokens.len() as u64,
             signature,
+            simhash,
             fingerprints,
         })
     }
@@ -324,6 +396,74 @@ fn read_batches(
     })
 }
 
+/// Width of the document-frequency sketch for tf-idf (4 × 2^20 counters,
+/// 16 MiB; overcounts by at most 2·N/2^20 documents with high probability).
+const DF_LOG2_WIDTH: u32 = 20;
+
+/// A read of the whole input that counts, for every shingle, the documents
+/// holding it (for SimHash tf-idf weights).
+fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
+    let mut total = DocFrequency::new(DF_LOG2_WIDTH);
+    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+        let part = pool.install(|| {
+            batch
+                .par_iter()
+                .fold(
+                    || {
+                        (
+                            DocFrequency::new(DF_LOG2_WIDTH),
+                            Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
+                            Vec::new(),
+                        )
+                    },
+                    |(mut df, mut tok, mut buf), item| {
+                        if let Some(doc) =
+                            item.as_ref().ok().and_then(|r| r.parse(&cfg.source).ok())
+                        {
+                            let mut shingles = shingles_of(cfg, &mut tok, &doc.text, &mut buf);
+                            shingles.sort_unstable();
+                            shingles.dedup();
+                            if !shingles.is_empty() {
+                                df.add_document(&shingles);
+                            }
+                        }
+                        (df, tok, buf)
+                    },
+                )
+                .map(|(df, _, _)| df)
+                .reduce(
+                    || DocFrequency::new(DF_LOG2_WIDTH),
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                )
+        });
+        total.merge(&part);
+        Ok(())
+    })?;
+    Ok(total)
+}
+
+/// The shingles of one text, as the scan makes them.
+fn shingles_of(cfg: &Config, tok: &mut Tokenizer, text: &str, tokens: &mut Vec<Token>) -> Vec<u64> {
+    tokens.clear();
+    let mut out = Vec::new();
+    match cfg.shingle {
+        ShingleKind::Words(k) => {
+            tok.tokenize_into(text, tokens, None);
+            let words: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+            shingle::word_shingles(&words, k, cfg.seed, &mut out);
+        }
+        ShingleKind::Chars(k) => {
+            let mut norm = String::new();
+            tok.tokenize_into(text, tokens, Some(&mut norm));
+            shingle::char_shingles(&norm, k, cfg.seed, &mut out);
+        }
+    }
+    out
+}
+
 /// Runs a scan: near-duplicate clusters and the report.
 pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     cfg.validate()?;
@@ -337,6 +477,13 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     let mut skipped: Vec<Skip> = Vec::new();
     let mut stats = Stats::default();
 
+    let df = if cfg.method.simhash() && cfg.weighting == Weighting::TfIdf {
+        progress.stage("document frequencies");
+        Some(document_frequencies(cfg, &pool)?)
+    } else {
+        None
+    };
+
     progress.stage("read");
     read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
         let raw_bytes: u64 =
@@ -345,7 +492,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
             batch
                 .par_iter()
                 .map_init(
-                    || Worker::new(cfg, &hasher),
+                    || Worker::new(cfg, &hasher, df.as_ref()),
                     |w, item| match item {
                         Ok(raw) => w.sketch(raw),
                         Err(skip) => Err(skip.clone()),
@@ -376,38 +523,58 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })?;
 
     progress.stage("index");
-    let (clusters, candidate_count, verified_count) = if !cfg.near_duplicates {
-        (Vec::new(), 0, 0)
-    } else {
-        pool.install(|| {
-            let keys: Vec<Box<[u64]>> = docs
-                .par_iter()
-                .map(|d| {
-                    let mut k = Vec::with_capacity(lsh.bands);
-                    lsh.band_keys(&d.signature, &mut k);
-                    k.into_boxed_slice()
-                })
-                .collect();
-            let candidates = lsh::candidates(&keys, lsh.bands);
-            drop(keys);
-            let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
-            let verified = verify::by_minhash(&candidates, &signatures, cfg.threshold);
-            let comps = cluster::components(docs.len(), verified.iter().map(|p| (p.a, p.b)));
-            (comps, candidates.len(), verified.len())
-        })
-    };
+    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs));
+    let clusters = cluster::components(docs.len(), found.edges());
+    stats.candidate_pairs = found.candidates as u64;
+    stats.verified_pairs = found.pairs.len() as u64;
+    stats.simhash_pairs = found.simhash_pairs;
+    stats.simhash_table_bytes = found.table_bytes;
 
     progress.stage("cluster");
     let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
     let mut removed: BitVec = BitVec::repeat(false, docs.len());
     let mut seen_ids: HashSet<&str> = HashSet::with_capacity(docs.len());
     stats.duplicate_ids = docs.iter().filter(|d| !seen_ids.insert(&d.id)).count() as u64;
+    // Pairs by cluster, for `both` (which method found each pair).
+    let mut cluster_of: Vec<u32> = vec![u32::MAX; docs.len()];
+    for (i, members) in clusters.iter().enumerate() {
+        for m in members {
+            cluster_of[m.index()] = i as u32;
+        }
+    }
+    let mut pairs_by_cluster: Vec<Vec<model::Pair>> = vec![Vec::new(); clusters.len()];
+    if cfg.method == Method::Both {
+        for p in &found.pairs {
+            let c = cluster_of[p.a.index()] as usize;
+            let mut methods = Vec::new();
+            if p.jaccard.is_some() {
+                methods.push("minhash".to_owned());
+            }
+            if p.hamming.is_some() {
+                methods.push("simhash".to_owned());
+            }
+            pairs_by_cluster[c].push(model::Pair {
+                a: docs[p.a.index()].id.clone(),
+                b: docs[p.b.index()].id.clone(),
+                methods,
+                jaccard: p.jaccard.map(model::round4),
+                hamming: p.hamming,
+            });
+        }
+    }
+    let similarity = |a: &DocState, b: &DocState| {
+        if cfg.method.minhash() {
+            crate::minhash::jaccard_estimate(&a.signature, &b.signature)
+        } else {
+            1.0 - f64::from(simhash::hamming(a.simhash, b.simhash)) / 64.0
+        }
+    };
     let report_clusters: Vec<model::Cluster> = clusters
         .iter()
+        .zip(pairs_by_cluster)
         .enumerate()
-        .map(|(i, members)| {
+        .map(|(i, (members, pairs))| {
             let rep = cluster::representative(members, cfg.keep, &lengths);
-            let rep_sig = &docs[rep.index()].signature;
             for m in members {
                 if *m != rep {
                     removed.set(m.index(), true);
@@ -421,12 +588,10 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
                     .iter()
                     .map(|m| model::Member {
                         doc: docs[m.index()].id.clone(),
-                        similarity: model::round4(crate::minhash::jaccard_estimate(
-                            &docs[m.index()].signature,
-                            rep_sig,
-                        )),
+                        similarity: model::round4(similarity(&docs[m.index()], &docs[rep.index()])),
                     })
                     .collect(),
+                pairs,
             }
         })
         .collect();
@@ -435,8 +600,6 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     stats.bytes = lengths.iter().sum();
     stats.words = docs.iter().map(|d| d.words).sum();
     stats.skipped = skipped.len() as u64;
-    stats.candidate_pairs = candidate_count as u64;
-    stats.verified_pairs = verified_count as u64;
     stats.clusters = clusters.len() as u64;
     stats.clustered_documents = clusters.iter().map(|c| c.len() as u64).sum();
     stats.duplicate_documents = removed.count_ones() as u64;
@@ -517,6 +680,89 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         keep_record,
         repeats,
     })
+}
+
+/// A verified near-duplicate pair, with what each method measured.
+#[derive(Debug, Clone, Copy)]
+struct FoundPair {
+    a: DocId,
+    b: DocId,
+    jaccard: Option<f64>,
+    hamming: Option<u32>,
+}
+
+/// Verified pairs of all methods, merged.
+struct FoundPairs {
+    pairs: Vec<FoundPair>,
+    candidates: usize,
+    simhash_pairs: u64,
+    table_bytes: u64,
+}
+
+impl FoundPairs {
+    fn edges(&self) -> impl Iterator<Item = (DocId, DocId)> + '_ {
+        self.pairs.iter().map(|p| (p.a, p.b))
+    }
+}
+
+/// MinHash LSH candidates verified by the Jaccard estimate, and SimHash
+/// table pairs (already exact in Hamming distance), merged by pair.
+fn near_duplicate_pairs(cfg: &Config, lsh: &LshParams, docs: &[DocState]) -> FoundPairs {
+    let mut out = FoundPairs { pairs: Vec::new(), candidates: 0, simhash_pairs: 0, table_bytes: 0 };
+    let mut minhash: Vec<verify::VerifiedPair> = Vec::new();
+    if cfg.method.minhash() {
+        let keys: Vec<Box<[u64]>> = docs
+            .par_iter()
+            .map(|d| {
+                let mut k = Vec::with_capacity(lsh.bands);
+                lsh.band_keys(&d.signature, &mut k);
+                k.into_boxed_slice()
+            })
+            .collect();
+        let candidates = lsh::candidates(&keys, lsh.bands);
+        drop(keys);
+        out.candidates = candidates.len();
+        let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
+        minhash = verify::by_minhash(&candidates, &signatures, cfg.threshold);
+    }
+    let mut sim: Vec<(DocId, DocId, u32)> = Vec::new();
+    if cfg.method.simhash() {
+        let fps: Vec<u64> = docs.iter().map(|d| d.simhash).collect();
+        let p = SimIndexParams::new(cfg.hamming);
+        sim = simindex::near_pairs(&fps, &p);
+        out.simhash_pairs = sim.len() as u64;
+        out.table_bytes = docs.len() as u64 * 12;
+    }
+    // Merge two lists sorted by (a, b).
+    let (mut i, mut j) = (0, 0);
+    while i < minhash.len() || j < sim.len() {
+        let x = minhash.get(i).map(|p| (p.a, p.b));
+        let y = sim.get(j).map(|p| (p.0, p.1));
+        let pair = match (x, y) {
+            (Some(x), Some(y)) if x == y => {
+                let p = FoundPair {
+                    a: x.0,
+                    b: x.1,
+                    jaccard: Some(minhash[i].score),
+                    hamming: Some(sim[j].2),
+                };
+                i += 1;
+                j += 1;
+                p
+            }
+            (Some(x), y) if y.is_none_or(|y| x < y) => {
+                i += 1;
+                FoundPair { a: x.0, b: x.1, jaccard: Some(minhash[i - 1].score), hamming: None }
+            }
+            _ => {
+                let s = sim[j];
+                j += 1;
+                FoundPair { a: s.0, b: s.1, jaccard: None, hamming: Some(s.2) }
+            }
+        };
+        out.pairs.push(pair);
+    }
+    out
 }
 
 /// A passage group with byte spans, before it becomes a report entry.

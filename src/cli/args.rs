@@ -157,6 +157,26 @@ pub enum MinHashVariant {
     Classic,
 }
 
+/// Detection methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// MinHash LSH.
+    Minhash,
+    /// SimHash tables.
+    Simhash,
+    /// Both.
+    Both,
+}
+
+/// SimHash weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightingArg {
+    /// Term frequency in the document.
+    Tf,
+    /// Term frequency times inverse document frequency.
+    Tfidf,
+}
+
 /// Which cluster member dedup keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KeepArg {
@@ -179,6 +199,25 @@ pub struct Common {
     /// without -o, print the report itself to stdout instead of the summary.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// How near-duplicate documents are found: minhash (Jaccard of shingle
+    /// sets, LSH), simhash (Hamming distance of 64-bit fingerprints, permuted
+    /// block tables), or both (a pair found by either joins a cluster; the
+    /// report lists which method found each pair).
+    #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
+    pub method: MethodArg,
+
+    /// SimHash: largest Hamming distance (bits of 64) between near-duplicates.
+    /// 3 is the classic choice for web pages (Manku et al. 2007). Uses
+    /// C(K+3, K) tables: 20 for 3.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub hamming: u32,
+
+    /// SimHash: shingle weights. tfidf reads the input once more to count
+    /// document frequencies, so shingles common to the whole collection
+    /// (boilerplate) weigh less.
+    #[arg(long, value_enum, default_value_t = WeightingArg::Tf)]
+    pub weighting: WeightingArg,
 
     /// Jaccard similarity two documents must reach to be near-duplicates,
     /// estimated from their MinHash signatures.

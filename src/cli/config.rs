@@ -12,7 +12,9 @@ use neardup::shingle::ShingleKind;
 use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
 
-use super::args::{Common, KeepArg, MinHashVariant};
+use super::args::{Common, KeepArg, MethodArg, MinHashVariant, WeightingArg};
+use neardup::pipeline::Method;
+use neardup::simhash::Weighting;
 
 /// Builds and validates the configuration. Where the run reads its input
 /// twice (passages, dedup), stdin is first saved to a temporary file that
@@ -36,6 +38,16 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
         MinHashVariant::Classic => Variant::Classic,
     };
     cfg.threshold = a.threshold;
+    cfg.method = match a.method {
+        MethodArg::Minhash => Method::MinHash,
+        MethodArg::Simhash => Method::SimHash,
+        MethodArg::Both => Method::Both,
+    };
+    cfg.hamming = a.hamming;
+    cfg.weighting = match a.weighting {
+        WeightingArg::Tf => Weighting::Tf,
+        WeightingArg::Tfidf => Weighting::TfIdf,
+    };
     cfg.lsh = match (a.bands, a.rows) {
         (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
         _ => None,

@@ -127,8 +127,10 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
 
 fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     let (mut cfg, _spool) = config::build(&a.common, false)?;
-    cfg.near_duplicates = near_duplicates;
-    cfg.validate()?;
+    if !near_duplicates {
+        cfg.method = neardup::pipeline::Method::None;
+        cfg.validate()?;
+    }
     let mut outcome = neardup::scan(&cfg, &NoProgress)?;
     if let Some(labels) = &a.truth {
         let truth = neardup::eval::read_labels(labels)?;

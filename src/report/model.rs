@@ -37,6 +37,15 @@ pub struct Params {
     /// Shortest repeated passage reported, in words; absent when passages
     /// are off.
     pub min_passage_words: Option<usize>,
+    /// SimHash: largest Hamming distance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hamming: Option<u32>,
+    /// SimHash: `tf` or `tfidf`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighting: Option<String>,
+    /// SimHash: number of permuted block tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simhash_tables: Option<u64>,
     /// Jaccard threshold a pair must reach.
     pub threshold: f64,
     /// MinHash signature length.
@@ -87,8 +96,12 @@ pub struct Stats {
     pub duplicate_ids: u64,
     /// Candidate pairs from LSH.
     pub candidate_pairs: u64,
-    /// Candidate pairs that passed verification.
+    /// Pairs that passed verification (all methods).
     pub verified_pairs: u64,
+    /// Pairs found by the SimHash tables.
+    pub simhash_pairs: u64,
+    /// Bytes of one SimHash table (tables are built one at a time).
+    pub simhash_table_bytes: u64,
     /// Clusters of two or more documents.
     pub clusters: u64,
     /// Documents in clusters.
@@ -136,6 +149,26 @@ pub struct Cluster {
     pub representative: String,
     /// Members in input order.
     pub members: Vec<Member>,
+    /// With `--method both`: every verified pair and which methods found it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<Pair>,
+}
+
+/// A verified pair inside a cluster (reported with `--method both`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    /// Earlier document.
+    pub a: String,
+    /// Later document.
+    pub b: String,
+    /// `minhash`, `simhash` or both: the indexes that found the pair.
+    pub methods: Vec<String>,
+    /// Estimated Jaccard, when MinHash found the pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jaccard: Option<f64>,
+    /// Hamming distance of the SimHash fingerprints, when SimHash found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hamming: Option<u32>,
 }
 
 /// A member of a cluster.

@@ -78,11 +78,22 @@ fn near_duplicates(report: &Report, o: &mut String) {
     let s = &report.stats;
     let p = &report.params;
     let unit = if p.shingle == "chars" { "char" } else { "word" };
-    let _ = writeln!(
-        o,
-        "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {}-{unit} shingles",
-        p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows, p.ngram
-    );
+    if p.method != "simhash" {
+        let _ = writeln!(
+            o,
+            "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {}-{unit} shingles",
+            p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows, p.ngram
+        );
+    }
+    if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
+        let _ = writeln!(
+            o,
+            "near-duplicates: SimHash (64 bits, {w} weights, {}-{unit} shingles), Hamming <= {k}, {t} tables of {}; {} pairs",
+            p.ngram,
+            human_bytes(s.simhash_table_bytes),
+            s.simhash_pairs
+        );
+    }
     let _ = writeln!(
         o,
         "  {} clusters holding {} documents; {} candidate pairs, {} verified",

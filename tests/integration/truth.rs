@@ -60,3 +60,46 @@ fn short_documents() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(clusters(&r), vec![vec!["a".to_owned(), "c".to_owned()]]);
 }
+
+/// SimHash and both methods on the labelled collection: every reported
+/// pair is what its method promises, and `both` finds at least what each
+/// method finds alone.
+#[test]
+fn simhash_and_both_methods() {
+    let base = ["scan", "data/labelled/help_nl.jsonl", "--no-passages"];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        report(&args)
+    };
+    let both = run(&["--method", "both"]);
+    assert_eq!(both["params"]["simhash_tables"], 20);
+    let mut methods_seen = std::collections::BTreeSet::new();
+    for c in both["clusters"].as_array().unwrap() {
+        for p in c["pairs"].as_array().unwrap() {
+            let methods: Vec<&str> =
+                p["methods"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+            methods_seen.insert(methods.join("+"));
+            if methods.contains(&"minhash") {
+                assert!(p["jaccard"].as_f64().unwrap() >= 0.8);
+            }
+            if methods.contains(&"simhash") {
+                assert!(p["hamming"].as_u64().unwrap() <= 3);
+            } else {
+                assert!(p.get("hamming").is_none());
+            }
+        }
+    }
+    assert!(
+        methods_seen.contains("minhash+simhash") && methods_seen.contains("minhash"),
+        "{methods_seen:?}"
+    );
+    let pairs = |r: &serde_json::Value| r["stats"]["verified_pairs"].as_u64().unwrap();
+    let (mh, sh) = (run(&[]), run(&["--method", "simhash"]));
+    assert!(pairs(&both) >= pairs(&mh).max(pairs(&sh)));
+    assert!(pairs(&sh) > 0);
+    // tf-idf reads the input once more and still finds pairs.
+    let tfidf = run(&["--method", "simhash", "--weighting", "tfidf", "--hamming", "6"]);
+    assert_eq!(tfidf["params"]["weighting"], "tfidf");
+    assert!(pairs(&tfidf) > 0);
+}

@@ -1,0 +1,89 @@
+//! Index throughput: SimHash fingerprints per second (from real shingles),
+//! the permuted-table near-pair search over 1M random fingerprints (with
+//! planted neighbours at distance 1..=3), beside a brute-force scan of all
+//! pairs on 20k fingerprints; and MinHash LSH candidates.
+
+#![allow(missing_docs, reason = "criterion_group! defines an undocumented function")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neardup::pipeline::read_all;
+use neardup::shingle::{fmix64, token_hashes, word_shingles};
+use neardup::simhash::{self, hamming};
+use neardup::simindex::{SimIndexParams, near_fingerprint_pairs};
+use neardup::source::{Input, SourceOptions};
+use neardup::text::{TextOptions, Tokenizer};
+
+fn shingle_sets() -> Vec<Vec<u64>> {
+    let input =
+        Input::Path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/labelled/help_nl.jsonl").into());
+    let (docs, _) = read_all(&[input], &SourceOptions::default());
+    let mut tok = Tokenizer::new(TextOptions::default());
+    docs.iter()
+        .map(|d| {
+            let (mut t, mut w, mut s) = (Vec::new(), Vec::new(), Vec::new());
+            tok.tokenize_into(&d.text, &mut t, None);
+            token_hashes(&t, &mut w);
+            word_shingles(&w, 5, 0, &mut s);
+            s
+        })
+        .collect()
+}
+
+/// `n` random fingerprints, every tenth followed by a neighbour 1..=3 bits away.
+fn fingerprints(n: usize) -> Vec<u64> {
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0u64;
+    while out.len() < n {
+        let fp = fmix64(i);
+        out.push(fp);
+        if i % 10 == 0 && out.len() < n {
+            out.push(fp ^ (1 << (i % 64)) ^ (1 << ((i / 64) % 64)));
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn simhash_bench(c: &mut Criterion) {
+    let sets = shingle_sets();
+    let mut g = c.benchmark_group("simhash");
+    g.throughput(Throughput::Elements(sets.len() as u64));
+    let mut scratch = Vec::new();
+    g.bench_function("fingerprint (tf) per document", |b| {
+        b.iter(|| sets.iter().fold(0u64, |x, s| x ^ simhash::fingerprint(s, |_| 1.0, &mut scratch)))
+    });
+    g.finish();
+
+    let p = SimIndexParams::new(3);
+    let mut g = c.benchmark_group("simindex k=3");
+    g.sample_size(10);
+    let million = fingerprints(1_000_000);
+    g.throughput(Throughput::Elements(million.len() as u64));
+    g.bench_function("tables, 1M fingerprints", |b| {
+        b.iter(|| black_box(near_fingerprint_pairs(&million, &p).len()))
+    });
+    let small = fingerprints(20_000);
+    g.throughput(Throughput::Elements(small.len() as u64));
+    g.bench_function("tables, 20k fingerprints", |b| {
+        b.iter(|| black_box(near_fingerprint_pairs(&small, &p).len()))
+    });
+    g.bench_function("brute force, 20k fingerprints", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for i in 0..small.len() {
+                for j in i + 1..small.len() {
+                    n += usize::from(hamming(small[i], small[j]) <= 3);
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, simhash_bench);
+criterion_main!(benches);

@@ -1,0 +1,62 @@
+//! Passage detection throughput (MB/s): the in-memory passage stage
+//! (`find_in_texts`: tokenize, fingerprint, seeds, chains, refine, group) on
+//! a generated collection of 10 MB in which documents repeat their body and
+//! share wire paragraphs; and the whole `passages` run from a file.
+
+#![allow(missing_docs, reason = "criterion_group! defines an undocumented function")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neardup::passage::{PassageOptions, find_in_texts};
+use neardup::pipeline::{Config, Method, read_all};
+use neardup::progress::NoProgress;
+use neardup::source::{Input, SourceOptions};
+use neardup::synth::{SynthOptions, generate, sentences};
+use neardup::text::TextOptions;
+
+fn passage_bench(c: &mut Criterion) {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let seeds = [
+        Input::Path(root.join("data/labelled/help_nl.jsonl")),
+        Input::Path(root.join("data/seeds")),
+    ];
+    let (docs, _) = read_all(&seeds, &SourceOptions::default());
+    let pool = sentences(&docs.into_iter().map(|d| d.text).collect::<Vec<_>>());
+    let opts = SynthOptions {
+        bytes: 10_000_000,
+        repeat_rate: 0.2,
+        wire_rate: 0.3,
+        ..SynthOptions::default()
+    };
+    let dir = root.join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("passages-10M.jsonl");
+    let mut bytes = Vec::new();
+    generate(&pool, &opts, &mut bytes, &mut std::io::sink()).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let (docs, _) = read_all(&[Input::Path(path.clone())], &SourceOptions::default());
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    let total: usize = texts.iter().map(|t| t.len()).sum();
+
+    let mut g = c.benchmark_group("passages");
+    g.sample_size(10).throughput(Throughput::Bytes(total as u64));
+    g.bench_function("find_in_texts 10MB (1 read, in memory)", |b| {
+        b.iter(|| {
+            black_box(
+                find_in_texts(&texts, &PassageOptions::default(), &TextOptions::default()).len(),
+            )
+        })
+    });
+    let mut cfg = Config::new(vec![Input::Path(path)]);
+    cfg.method = Method::None;
+    g.bench_function("passages run 10MB (file, 2 reads)", |b| {
+        b.iter(|| {
+            black_box(neardup::scan(&cfg, &NoProgress).unwrap().report.stats.repeated_passages)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, passage_bench);
+criterion_main!(benches);

@@ -1,0 +1,146 @@
+//! SimHash (Charikar 2002): a 64-bit fingerprint of a weighted set, whose
+//! Hamming distance to another fingerprint grows as the sets' weighted
+//! cosine similarity falls.
+//!
+//! Every distinct shingle adds its weight to 64 counters, positively where
+//! its hash has a 1 bit and negatively where it has a 0; the fingerprint has
+//! a 1 wherever a counter ends positive. Weights are the shingle's frequency
+//! in the document (tf), optionally times its inverse document frequency
+//! over the collection (tf-idf, `ln(N / df)`, df from a count-min sketch).
+//! Cost: O(s log s) to count s shingles, then 64 additions per distinct one.
+
+use crate::shingle::fmix64;
+
+/// How shingles are weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weighting {
+    /// Frequency in the document.
+    #[default]
+    Tf,
+    /// Frequency times `ln(N / df)` over the collection.
+    TfIdf,
+}
+
+/// Fingerprint of shingle hashes (repeats count as frequency) with weights
+/// `tf · idf(hash)`; `idf` returns 1 for plain tf. `sorted` is scratch space.
+pub fn fingerprint(shingles: &[u64], idf: impl Fn(u64) -> f64, sorted: &mut Vec<u64>) -> u64 {
+    sorted.clear();
+    sorted.extend_from_slice(shingles);
+    sorted.sort_unstable();
+    let mut v = [0f64; 64];
+    for run in sorted.chunk_by(|a, b| a == b) {
+        let h = run[0];
+        let w = run.len() as f64 * idf(h);
+        // Spread the (already mixed) hash once more so that fingerprint bits
+        // are independent of the MinHash bins, which use the same hashes.
+        let bits = fmix64(h ^ 0x5349_4d48_4153_4821);
+        for (i, c) in v.iter_mut().enumerate() {
+            if bits >> i & 1 == 1 {
+                *c += w;
+            } else {
+                *c -= w;
+            }
+        }
+    }
+    v.iter().enumerate().fold(0u64, |fp, (i, &c)| if c > 0.0 { fp | 1 << i } else { fp })
+}
+
+/// Hamming distance of two fingerprints.
+#[inline]
+pub fn hamming(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// A count-min sketch of document frequencies (Cormode & Muthukrishnan
+/// 2005): 4 rows of 2^`log2_width` counters; estimates never undercount,
+/// and overcount by at most 2·N/width with probability 1 − (1/2)^4.
+#[derive(Debug, Clone)]
+pub struct DocFrequency {
+    rows: Vec<Vec<u32>>,
+    mask: u64,
+    documents: u64,
+}
+
+impl DocFrequency {
+    /// A sketch with 4 × 2^`log2_width` counters.
+    pub fn new(log2_width: u32) -> DocFrequency {
+        let width = 1usize << log2_width;
+        DocFrequency { rows: vec![vec![0; width]; 4], mask: width as u64 - 1, documents: 0 }
+    }
+
+    fn slot(&self, row: usize, h: u64) -> usize {
+        (fmix64(h ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) & self.mask) as usize
+    }
+
+    /// Counts one document's distinct shingles (`distinct` sorted, unique).
+    pub fn add_document(&mut self, distinct: &[u64]) {
+        self.documents += 1;
+        for &h in distinct {
+            for r in 0..4 {
+                let s = self.slot(r, h);
+                self.rows[r][s] = self.rows[r][s].saturating_add(1);
+            }
+        }
+    }
+
+    /// Adds another sketch of the same width.
+    pub fn merge(&mut self, other: &DocFrequency) {
+        self.documents += other.documents;
+        for (a, b) in self.rows.iter_mut().zip(&other.rows) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = x.saturating_add(*y);
+            }
+        }
+    }
+
+    /// `ln(N / df)`, with df at least 1.
+    pub fn idf(&self, h: u64) -> f64 {
+        let df = (0..4).map(|r| self.rows[r][self.slot(r, h)]).min().unwrap_or(0).max(1);
+        (self.documents.max(1) as f64 / f64::from(df)).ln().max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(lo: u64, hi: u64) -> Vec<u64> {
+        (lo..hi).map(fmix64).collect()
+    }
+
+    #[test]
+    fn similar_sets_are_close_and_different_sets_far() {
+        let mut s = Vec::new();
+        let a = fingerprint(&set(0, 1000), |_| 1.0, &mut s);
+        let b = fingerprint(&set(0, 990), |_| 1.0, &mut s);
+        let c = fingerprint(&set(5000, 6000), |_| 1.0, &mut s);
+        assert!(hamming(a, b) <= 4, "{}", hamming(a, b));
+        assert!(hamming(a, c) >= 16, "{}", hamming(a, c));
+        assert_eq!(fingerprint(&set(0, 1000), |_| 1.0, &mut s), a);
+    }
+
+    #[test]
+    fn frequency_is_weight() {
+        let mut s = Vec::new();
+        // One shingle repeated dominates a second one seen once.
+        let x = fmix64(1);
+        let y = fmix64(2);
+        let fp = fingerprint(&[x, x, x, y], |_| 1.0, &mut s);
+        assert_eq!(fp, fingerprint(&[x], |_| 1.0, &mut s));
+    }
+
+    #[test]
+    fn count_min_never_undercounts() {
+        let mut df = DocFrequency::new(10);
+        for d in 0..50u64 {
+            let mut doc: Vec<u64> = (0..20).map(|i| fmix64(i + d % 3)).collect();
+            doc.sort_unstable();
+            doc.dedup();
+            df.add_document(&doc);
+        }
+        // A shingle in every document has idf ln(50/50) = 0; an unseen one
+        // has the largest idf.
+        assert!(df.idf(fmix64(5)) < 1e-9);
+        assert!(df.idf(fmix64(999_999)) > 3.0);
+    }
+}
