@@ -1,5 +1,6 @@
-//! Whole-run throughput: `scan` (read, parse, normalize, shingle, MinHash
-//! 128, LSH, verify, cluster, report) over a generated news-like JSON Lines
+//! Whole-run throughput: `scan --no-passages` (read, parse, normalize,
+//! shingle, MinHash 128, LSH, verify, cluster, report) and `scan` with
+//! passages (a second read) over a generated news-like JSON Lines
 //! collection of 100 MB, side by side with `wc -w` reading the same file
 //! (the floor of touching every word).
 //!
@@ -51,9 +52,16 @@ fn whole_run(c: &mut Criterion) {
             black_box(out.stdout)
         })
     });
-    let cfg = Config::new(vec![Input::Path(path.clone())]);
-    g.bench_function("neardup scan", |b| {
+    let mut cfg = Config::new(vec![Input::Path(path.clone())]);
+    cfg.passages = None;
+    g.bench_function("neardup scan --no-passages", |b| {
         b.iter(|| black_box(neardup::scan(&cfg, &NoProgress).unwrap().report.stats.clusters))
+    });
+    let with_passages = Config::new(vec![Input::Path(path.clone())]);
+    g.bench_function("neardup scan (with passages)", |b| {
+        b.iter(|| {
+            black_box(neardup::scan(&with_passages, &NoProgress).unwrap().report.stats.clusters)
+        })
     });
     g.finish();
 }

@@ -12,7 +12,7 @@
 //! keep input order, candidate pairs are sorted, and union-find output is
 //! sorted, so the report is the same byte for byte on any thread count.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -25,7 +25,9 @@ use crate::error::{Error, Result, Skip, SkipReason};
 use crate::ids::{DocId, Span};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, Variant};
-use crate::passage::{DocWords, PassageOptions, align, fingerprint, fingerprint::Fingerprint};
+use crate::passage::{
+    DocWords, PassageOptions, Refined, align, fingerprint, fingerprint::Fingerprint,
+};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
 use crate::shingle::{self, ShingleKind};
@@ -798,9 +800,10 @@ fn preview(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-/// Passages: seeds and chains from the fingerprints, then a second read of
-/// the input to tokenize the documents that take part in a chain, exact
-/// refinement, grouping, and byte spans.
+/// Passages: seeds and chains from the fingerprints; a second read of the
+/// input to tokenize the documents that take part in a chain and refine the
+/// chains as soon as both documents are read; grouping and byte spans; a
+/// third read for the text of each passage's first occurrence.
 fn find_passages(
     cfg: &Config,
     popts: &PassageOptions,
@@ -820,34 +823,53 @@ fn find_passages(
     let record_of: Vec<usize> =
         record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
 
-    // Second read: tokens of the involved documents only.
-    let mut tokens: Vec<Option<DocWords>> = (0..n_docs).map(|_| None).collect();
-    if !candidates.is_empty() {
+    // Second read: the words of involved documents, refined batch by batch.
+    // A document's words are dropped after the last candidate that needs
+    // them (candidates pair an earlier document `a` with a later `b`), so
+    // memory holds the documents still waiting for a partner, not all.
+    let mut last_use: Vec<u32> = vec![0; n_docs];
+    for m in &candidates {
+        last_use[m.a as usize] = last_use[m.a as usize].max(m.b);
+        last_use[m.b as usize] = last_use[m.b as usize].max(m.b);
+    }
+    let mut by_b = candidates;
+    by_b.sort_by_key(|m| (m.b, m.a, m.a_start, m.b_start));
+    let mut refined = Refined::default();
+    let mut live: HashMap<u32, DocWords> = HashMap::new();
+    let mut next_candidate = 0usize;
+    if !by_b.is_empty() {
         let mut index = 0usize;
         read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
-            let wanted: Vec<(usize, &RawRecord)> = batch
+            let wanted: Vec<(u32, &RawRecord)> = batch
                 .iter()
                 .enumerate()
                 .filter_map(|(i, item)| {
                     let doc = record_doc.get(index + i).copied().flatten()?;
                     let raw = item.as_ref().ok()?;
-                    involved[doc.index()].then_some((doc.index(), raw))
+                    involved[doc.index()].then_some((doc.0, raw))
                 })
                 .collect();
+            let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
+                .iter()
+                .rev()
+                .find_map(|d| *d)
+                .map_or(0, |d| d.0);
             index += batch.len();
-            let done: Vec<(usize, Option<DocWords>)> = wanted
+            let done: Vec<(u32, Option<DocWords>)> = wanted
                 .par_iter()
                 .map_init(
                     || Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
                     |tok, &(d, raw)| {
-                        let Ok(doc) = raw.parse(&cfg.source) else { return (d, None) };
-                        (d, Some(DocWords::new(tok, doc.text)))
+                        (d, raw.parse(&cfg.source).ok().map(|doc| DocWords::new(tok, &doc.text)))
                     },
                 )
                 .collect();
-            for (d, t) in done {
-                tokens[d] = t;
-            }
+            live.extend(done.into_iter().filter_map(|(d, w)| w.map(|w| (d, w))));
+            // Every candidate whose later document has now been read.
+            let end = next_candidate + by_b[next_candidate..].partition_point(|m| m.b <= last_doc);
+            refined.refine(&by_b[next_candidate..end], popts, |d| live.get(&d));
+            next_candidate = end;
+            live.retain(|&d, _| last_use[d as usize] > last_doc);
             Ok(())
         })?;
         if index != record_doc.len() {
@@ -857,22 +879,45 @@ fn find_passages(
             )));
         }
     }
+    let groups = refined.into_groups(popts);
 
-    let groups = crate::passage::locate_groups(&candidates, popts, &tokens);
+    // Third read: the text of each group's first occurrence, for the report.
+    let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let (d, span) = g.occurrences[0];
+        wanted.entry(d).or_default().push((i, span));
+    }
+    let mut previews: Vec<String> = vec![String::new(); groups.len()];
+    if !wanted.is_empty() {
+        let mut index = 0usize;
+        read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+            for item in &batch {
+                let doc = record_doc.get(index).copied().flatten();
+                index += 1;
+                let (Some(doc), Ok(raw)) = (doc, item) else { continue };
+                let Some(spans) = wanted.get(&doc.0) else { continue };
+                if let Ok(d) = raw.parse(&cfg.source) {
+                    for &(g, span) in spans {
+                        if let Some(t) = d.text.get(span.range()) {
+                            previews[g] = preview(t);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
     let out: Vec<FoundGroup> = groups
         .into_iter()
-        .map(|g| {
-            let first = g.occurrences[0];
-            let t = tokens[first.0 as usize].as_ref().expect("BUG: matched doc has tokens");
-            FoundGroup {
-                words: g.words,
-                text: preview(&t.text[first.1.range()]),
-                occurrences: g
-                    .occurrences
-                    .into_iter()
-                    .map(|(doc, span)| FoundOccurrence { doc, span })
-                    .collect(),
-            }
+        .zip(previews)
+        .map(|(g, text)| FoundGroup {
+            words: g.words,
+            text,
+            occurrences: g
+                .occurrences
+                .into_iter()
+                .map(|(doc, span)| FoundOccurrence { doc, span })
+                .collect(),
         })
         .collect();
     Ok(Found { groups: out, record_of })

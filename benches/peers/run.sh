@@ -110,7 +110,7 @@ for tool in $TOOLS; do
     fi
     status=ok
     for rep in $(seq 1 "$REPS"); do
-        if /usr/bin/time -f '%e %M' -o "$OUT/$tool.time" "${cmd[@]}" >"$OUT/$tool.log" 2>&1; then
+        if /usr/bin/time -f '%e %M %U %S' -o "$OUT/$tool.time" "${cmd[@]}" >"$OUT/$tool.log" 2>&1; then
             tail -1 "$OUT/$tool.time" >>"$OUT/$tool.times"
             echo "  $tool rep $rep: $(tail -1 "$OUT/$tool.time" | awk '{printf "%s s, %.0f MiB", $1, $2/1024}')" >&2
         else

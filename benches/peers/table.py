@@ -5,7 +5,8 @@ Usage: table.py INPUT.jsonl LABELS.jsonl|- RUNS_DIR TOOL...
 
 For each TOOL, RUNS_DIR holds:
   TOOL.status     "ok" or "not run: REASON"
-  TOOL.times      one "WALL_SECONDS PEAK_RSS_KB" line per repetition
+  TOOL.times      one "WALL_SECONDS PEAK_RSS_KB [USER_SECONDS SYS_SECONDS]" line
+                  per repetition (/usr/bin/time -f '%e %M %U %S')
   TOOL.clusters   the clusters: peer.py output, or a neardup report
 and, when labels are given, neardup.eval (the output of `neardup eval`),
 which is checked against this script's own metrics for neardup's report.
@@ -127,7 +128,7 @@ def main(argv):
     tools = argv[4:]
     truth = read_labels(labels_path) if labels_path != "-" else None
     mb = text_bytes(input_path) / 1e6
-    head = ["tool", "wall s (median)", "peak RSS MiB (median)", "MB/s", "clusters", "duplicate docs"]
+    head = ["tool", "wall s", "CPU s", "peak RSS MiB", "MB/s", "clusters", "duplicate docs"]
     if truth is not None:
         head += ["precision", "recall", "F1", "ARI"]
     rows = []
@@ -141,13 +142,15 @@ def main(argv):
         times = []
         with open(base + ".times", encoding="utf-8") as f:
             for line in f:
-                w, k = line.split()[:2]
-                times.append((float(w), int(k)))
+                f = line.split()
+                cpu = float(f[2]) + float(f[3]) if len(f) >= 4 else float("nan")
+                times.append((float(f[0]), int(f[1]), cpu))
         wall = statistics.median(t[0] for t in times)
         rss = statistics.median(t[1] for t in times) / 1024
+        cpu = statistics.median(t[2] for t in times)
         clusters, n = read_clusters(base + ".clusters")
         dup = sum(len(c) - 1 for c in clusters)
-        row = [tool, f"{wall:.2f}", f"{rss:.0f}", f"{mb / wall:.1f}" if wall > 0 else "inf",
+        row = [tool, f"{wall:.2f}", f"{cpu:.2f}", f"{rss:.0f}", f"{mb / wall:.1f}" if wall > 0 else "inf",
                str(len(clusters)), str(dup)]  # fmt: skip
         if truth is not None:
             m = evaluate(clusters, truth, n)
@@ -155,7 +158,7 @@ def main(argv):
             if tool == "neardup":
                 check_neardup(m, f"{runs}/neardup.eval")
         rows.append(row)
-    print(f"input: {input_path} ({mb:.2f} MB of text)")
+    print(f"input: {input_path} ({mb:.2f} MB of text); medians over the repetitions")
     print()
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")

@@ -32,33 +32,32 @@ pub mod align;
 pub mod fingerprint;
 pub mod group;
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::ids::Span;
 use crate::text::{TextOptions, Tokenizer};
 use fingerprint::Fingerprint;
 
-/// The words of one document, kept for refinement: their hashes, their byte
-/// spans in the original, and the text.
-#[derive(Debug, Clone)]
+/// The words of one document, kept for refinement: their hashes and their
+/// byte spans in the original text.
+#[derive(Debug, Clone, Default)]
 pub struct DocWords {
     /// Word hashes.
     pub hashes: Vec<u64>,
     /// Byte span of each word.
     pub spans: Vec<Span>,
-    /// The original text.
-    pub text: String,
 }
 
 impl DocWords {
     /// Tokenizes `text`.
-    pub fn new(tokenizer: &mut Tokenizer, text: String) -> DocWords {
+    pub fn new(tokenizer: &mut Tokenizer, text: &str) -> DocWords {
         let mut t = Vec::new();
-        tokenizer.tokenize_into(&text, &mut t, None);
+        tokenizer.tokenize_into(text, &mut t, None);
         DocWords {
             hashes: t.iter().map(|x| x.hash).collect(),
             spans: t.iter().map(|x| x.span).collect(),
-            text,
         }
     }
 }
@@ -73,47 +72,79 @@ pub struct PassageGroup {
     pub occurrences: Vec<(u32, Span)>,
 }
 
-/// Refines candidate chains on the words of their documents (`words[doc]`,
-/// `None` for documents that take part in no candidate), joins, groups, and
-/// maps word ranges to byte spans. Groups come sorted: most occurrences
-/// first, then longest, then by first place.
-pub fn locate_groups(
-    candidates: &[align::Match],
-    opts: &PassageOptions,
-    words: &[Option<DocWords>],
-) -> Vec<PassageGroup> {
-    let empty: &[u64] = &[];
-    let hashes = |d: u32| words[d as usize].as_ref().map_or(empty, |t| &t.hashes[..]);
-    let matches: Vec<align::Match> = candidates
-        .par_iter()
-        .filter_map(|m| align::refine(m, hashes(m.a), hashes(m.b), opts.min_words))
-        .collect();
-    let matches = align::join_adjacent(matches, opts.max_gap());
-    let mut out: Vec<PassageGroup> = group::groups(&matches)
-        .iter()
-        .map(|g| PassageGroup {
-            words: (g[0].end - g[0].start) as usize,
-            occurrences: g
-                .iter()
-                .map(|o| {
-                    let t = words[o.doc as usize].as_ref().expect("BUG: matched doc has words");
-                    let span = Span {
-                        start: t.spans[o.start as usize].start,
-                        end: t.spans[o.end as usize - 1].end,
-                    };
-                    (o.doc, span)
-                })
-                .collect(),
-        })
-        .collect();
-    out.sort_by(|x, y| {
-        y.occurrences
-            .len()
-            .cmp(&x.occurrences.len())
-            .then(y.words.cmp(&x.words))
-            .then(x.occurrences[0].cmp(&y.occurrences[0]))
-    });
-    out
+/// Refined matches and the byte offsets of their ends, collected batch by
+/// batch so that a document's words can be dropped once no candidate needs
+/// them any more.
+#[derive(Debug, Default)]
+pub struct Refined {
+    matches: Vec<align::Match>,
+    /// (doc, word) → byte offset where that word starts.
+    starts: HashMap<(u32, u32), u32>,
+    /// (doc, word) → byte offset where the word before it ends.
+    ends: HashMap<(u32, u32), u32>,
+}
+
+impl Refined {
+    /// Refines `candidates` whose documents' words `words(doc)` gives
+    /// (candidates whose words are missing are dropped), and records the
+    /// byte offsets of the refined ends.
+    pub fn refine<'w>(
+        &mut self,
+        candidates: &[align::Match],
+        opts: &PassageOptions,
+        words: impl Fn(u32) -> Option<&'w DocWords> + Sync,
+    ) {
+        let found: Vec<(align::Match, [u32; 4])> = candidates
+            .par_iter()
+            .filter_map(|m| {
+                let (wa, wb) = (words(m.a)?, words(m.b)?);
+                let r = align::refine(m, &wa.hashes, &wb.hashes, opts.min_words)?;
+                let bytes = [
+                    wa.spans[r.a_start as usize].start,
+                    wa.spans[r.a_end as usize - 1].end,
+                    wb.spans[r.b_start as usize].start,
+                    wb.spans[r.b_end as usize - 1].end,
+                ];
+                Some((r, bytes))
+            })
+            .collect();
+        for (r, b) in found {
+            self.starts.insert((r.a, r.a_start), b[0]);
+            self.ends.insert((r.a, r.a_end), b[1]);
+            self.starts.insert((r.b, r.b_start), b[2]);
+            self.ends.insert((r.b, r.b_end), b[3]);
+            self.matches.push(r);
+        }
+    }
+
+    /// Joins, groups, and maps word ranges to byte spans (every range end is
+    /// the end of some refined match, whose byte offset was recorded). Groups
+    /// come sorted: most occurrences first, then longest, then by first place.
+    pub fn into_groups(self, opts: &PassageOptions) -> Vec<PassageGroup> {
+        let matches = align::join_adjacent(self.matches, opts.max_gap());
+        let mut out: Vec<PassageGroup> = group::groups(&matches)
+            .iter()
+            .map(|g| PassageGroup {
+                words: (g[0].end - g[0].start) as usize,
+                occurrences: g
+                    .iter()
+                    .map(|o| {
+                        let start = self.starts[&(o.doc, o.start)];
+                        let end = self.ends[&(o.doc, o.end)];
+                        (o.doc, Span { start, end })
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.sort_by(|x, y| {
+            y.occurrences
+                .len()
+                .cmp(&x.occurrences.len())
+                .then(y.words.cmp(&x.words))
+                .then(x.occurrences[0].cmp(&y.occurrences[0]))
+        });
+        out
+    }
 }
 
 /// Repeated passages of texts held in memory, within and across them: the
@@ -139,8 +170,7 @@ pub fn find_in_texts(
     text: &TextOptions,
 ) -> Vec<PassageGroup> {
     let mut tok = Tokenizer::new(*text);
-    let words: Vec<DocWords> =
-        texts.iter().map(|t| DocWords::new(&mut tok, (*t).to_owned())).collect();
+    let words: Vec<DocWords> = texts.iter().map(|t| DocWords::new(&mut tok, t)).collect();
     let mut scratch = Vec::new();
     let fps: Vec<Box<[Fingerprint]>> = words
         .iter()
@@ -153,8 +183,9 @@ pub fn find_in_texts(
         })
         .collect();
     let candidates = align::chains(&align::seeds(&fps), opts);
-    let words: Vec<Option<DocWords>> = words.into_iter().map(Some).collect();
-    locate_groups(&candidates, opts, &words)
+    let mut refined = Refined::default();
+    refined.refine(&candidates, opts, |d| words.get(d as usize));
+    refined.into_groups(opts)
 }
 
 /// Passage detection parameters.
