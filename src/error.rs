@@ -46,6 +46,7 @@ impl Error {
 /// Why a record was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+// Keep `SkipReason::kind` in step with these names (a unit test checks).
 #[non_exhaustive]
 pub enum SkipReason {
     /// The bytes are not valid UTF-8.
@@ -67,6 +68,22 @@ pub enum SkipReason {
     Unreadable(String),
     /// A folder was reached twice through a symbolic link.
     SymlinkLoop,
+}
+
+impl SkipReason {
+    /// The reason's kind, as serialized (`invalid_utf8`, `empty`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::InvalidUtf8 { .. } => "invalid_utf8",
+            SkipReason::MalformedJson(_) => "malformed_json",
+            SkipReason::MissingText(_) => "missing_text",
+            SkipReason::TextNotString(_) => "text_not_string",
+            SkipReason::Empty => "empty",
+            SkipReason::TooLarge(_) => "too_large",
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::SymlinkLoop => "symlink_loop",
+        }
+    }
 }
 
 impl fmt::Display for SkipReason {
@@ -110,6 +127,29 @@ impl fmt::Display for Skip {
         match self.line {
             Some(line) => write!(f, "{}:{line}: {}", self.source, self.reason),
             None => write!(f, "{}: {}", self.source, self.reason),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_matches_the_serialized_tag() {
+        let all = [
+            SkipReason::InvalidUtf8 { offset: 1 },
+            SkipReason::MalformedJson("x".into()),
+            SkipReason::MissingText("t".into()),
+            SkipReason::TextNotString("t".into()),
+            SkipReason::Empty,
+            SkipReason::TooLarge(5),
+            SkipReason::Unreadable("x".into()),
+            SkipReason::SymlinkLoop,
+        ];
+        for r in all {
+            let v = serde_json::to_value(&r).unwrap();
+            assert_eq!(v["kind"], r.kind());
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct Config {
     pub timing: bool,
     /// Raw bytes per batch handed to the workers.
     pub batch_bytes: usize,
+    /// Skips listed one by one in the report; all are counted by reason.
+    pub max_skips: usize,
     /// How near-duplicate documents are found (`None` for passages alone).
     pub method: Method,
     /// SimHash: largest Hamming distance between near-duplicates.
@@ -98,6 +100,7 @@ impl Config {
             strict: false,
             timing: true,
             batch_bytes: 16 << 20,
+            max_skips: 10_000,
             method: Method::MinHash,
             hamming: 3,
             weighting: Weighting::Tf,
@@ -516,7 +519,13 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
                         return Err(Error::Strict(skip));
                     }
                     record_doc.push(None);
-                    skipped.push(skip);
+                    stats.skipped += 1;
+                    *stats.skipped_by_reason.entry(skip.reason.kind().to_owned()).or_default() += 1;
+                    if skipped.len() < cfg.max_skips {
+                        skipped.push(skip);
+                    } else {
+                        stats.skipped_not_listed += 1;
+                    }
                 }
             }
         }
@@ -601,7 +610,6 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     stats.documents = docs.len() as u64;
     stats.bytes = lengths.iter().sum();
     stats.words = docs.iter().map(|d| d.words).sum();
-    stats.skipped = skipped.len() as u64;
     stats.clusters = clusters.len() as u64;
     stats.clustered_documents = clusters.iter().map(|c| c.len() as u64).sum();
     stats.duplicate_documents = removed.count_ones() as u64;

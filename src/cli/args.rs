@@ -157,6 +157,19 @@ pub enum MinHashVariant {
     Classic,
 }
 
+/// Progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// A bar when stderr is a terminal, else nothing.
+    Auto,
+    /// Always a bar.
+    Bar,
+    /// JSON lines.
+    Json,
+    /// Nothing.
+    None,
+}
+
 /// Detection methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {
@@ -298,6 +311,11 @@ pub struct Common {
     #[arg(long)]
     pub fold_accents: bool,
 
+    /// Skipped records listed one by one in the report (all are counted by
+    /// reason in stats.skipped_by_reason).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_skips: usize,
+
     /// Stop with an error at the first bad record instead of skipping it.
     #[arg(long)]
     pub strict: bool,
@@ -309,4 +327,10 @@ pub struct Common {
     /// Print nothing but errors (the report file is still written).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Progress on stderr: auto (a bar when stderr is a terminal), bar,
+    /// json (one JSON object a line: stage, records, bytes, elapsed
+    /// seconds), or none.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
 }

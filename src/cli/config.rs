@@ -59,6 +59,7 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
     };
     cfg.threads = a.threads;
     cfg.strict = a.strict;
+    cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
     let mut spool = None;

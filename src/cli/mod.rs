@@ -4,6 +4,7 @@
 mod args;
 mod config;
 mod output;
+mod progress;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,7 +13,6 @@ use anyhow::Context;
 use clap::Parser;
 
 use args::{Args, Command, Format};
-use neardup::progress::NoProgress;
 use neardup::report::{json, summary};
 
 /// Exit statuses, mapped to numbers in one place.
@@ -99,7 +99,8 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
         }
         Command::Dedup(a) => {
             let (cfg, _spool) = config::build(&a.common, true)?;
-            let outcome = neardup::scan(&cfg, &NoProgress)?;
+            let display = progress_for(&a.common, &cfg);
+            let outcome = neardup::scan(&cfg, &display)?;
             let written = output::write_atomic(&a.output, |w| {
                 Ok(neardup::pipeline::write_deduplicated(
                     &cfg,
@@ -131,7 +132,8 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
         cfg.method = neardup::pipeline::Method::None;
         cfg.validate()?;
     }
-    let mut outcome = neardup::scan(&cfg, &NoProgress)?;
+    let display = progress_for(&a.common, &cfg);
+    let mut outcome = neardup::scan(&cfg, &display)?;
     if let Some(labels) = &a.truth {
         let truth = neardup::eval::read_labels(labels)?;
         let clusters: Vec<Vec<String>> = outcome
@@ -144,6 +146,10 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
         outcome.report.evaluation = Some(m);
     }
     emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
+}
+
+fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {
+    progress::Display::new(a.progress, a.quiet, progress::input_size(&cfg.inputs))
 }
 
 fn write_report(

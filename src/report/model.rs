@@ -92,6 +92,10 @@ pub struct Stats {
     pub words: u64,
     /// Records skipped (see `skipped`).
     pub skipped: u64,
+    /// Skips counted by reason (`kind` of the reason).
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
+    /// Skips beyond `--max-skips`, counted but not listed in `skipped`.
+    pub skipped_not_listed: u64,
     /// Documents whose id was already used by an earlier document.
     pub duplicate_ids: u64,
     /// Candidate pairs from LSH.

@@ -39,6 +39,11 @@ pub fn render(report: &Report) -> String {
         s.words,
         s.skipped
     );
+    let _ = writeln!(
+        o,
+        "accounting: {} records = {} kept + {} removed as duplicates + {} skipped",
+        s.records, s.kept_documents, s.duplicate_documents, s.skipped
+    );
     if report.params.method != "none" {
         near_duplicates(report, &mut o);
     }
@@ -53,12 +58,18 @@ pub fn render(report: &Report) -> String {
         );
     }
     if !report.skipped.is_empty() {
-        let _ = writeln!(o, "skipped:");
+        let kinds: Vec<String> =
+            s.skipped_by_reason.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(o, "skipped ({}):", kinds.join(", "));
         for k in report.skipped.iter().take(LIST) {
             let _ = writeln!(o, "  {k}");
         }
-        if report.skipped.len() > LIST {
-            let _ = writeln!(o, "  ... {} more in the report (-o)", report.skipped.len() - LIST);
+        if s.skipped as usize > LIST {
+            let _ = writeln!(
+                o,
+                "  ... {} more (listed in the report up to --max-skips)",
+                s.skipped as usize - LIST
+            );
         }
     }
     if let Some(m) = &report.evaluation {

@@ -1,8 +1,10 @@
 //! Integration tests: the `neardup` binary on the bundled data and on small
 //! fixtures made in temporary folders. One test binary, to save link time.
 
+mod atomic;
 mod cli;
 mod determinism;
+mod hostile;
 mod passages;
 mod truth;
 mod util;
