@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -44,7 +44,7 @@ impl Error {
 }
 
 /// Why a record was skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 // Keep `SkipReason::kind` in step with these names (a unit test checks).
 #[non_exhaustive]
@@ -111,7 +111,7 @@ impl fmt::Display for SkipReason {
 }
 
 /// A record that was not used, with where it came from and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     /// The file (or `-` for standard input).
     pub source: String,

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// Quality metrics of one prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// Documents in the universe.
     pub documents: u64,

@@ -985,6 +985,30 @@ pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<S
     (docs, skips)
 }
 
+/// The texts of the documents named in `ids` (by id; with duplicate ids,
+/// the first document wins), read again from the inputs.
+pub fn read_texts(
+    cfg: &Config,
+    ids: &[String],
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut out = std::collections::BTreeMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+        for raw in batch.iter().filter_map(|r| r.as_ref().ok()) {
+            if let Ok(d) = raw.parse(&cfg.source) {
+                if wanted.contains(d.id.as_str()) && !out.contains_key(&d.id) {
+                    out.insert(d.id, d.text);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Counts of a dedup write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteStats {

@@ -328,6 +328,12 @@ pub struct Common {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also write a self-contained HTML page (no network): summary, charts,
+    /// searchable clusters with members side by side and shared passages
+    /// highlighted, repeated passages highlighted in place.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Progress on stderr: auto (a bar when stderr is a terminal), bar,
     /// json (one JSON object a line: stage, records, bytes, elapsed
     /// seconds), or none.

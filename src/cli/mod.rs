@@ -111,6 +111,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
                 )?)
             })
             .with_context(|| format!("writing {}", a.output.display()))?;
+            write_html(&a.common, &cfg, &outcome.report)?;
             if let Some(path) = &a.report {
                 let format = a.common.format.unwrap_or(Format::Json);
                 output::write_atomic(path, |w| Ok(write_report(&outcome.report, format, w)?))
@@ -145,7 +146,25 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
         let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
         outcome.report.evaluation = Some(m);
     }
+    write_html(&a.common, &cfg, &outcome.report)?;
     emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
+}
+
+/// `--html FILE`: reads the shown documents' texts once more and writes
+/// the page atomically.
+fn write_html(
+    a: &args::Common,
+    cfg: &neardup::Config,
+    report: &neardup::report::Report,
+) -> anyhow::Result<()> {
+    let Some(path) = &a.html else { return Ok(()) };
+    let texts =
+        neardup::pipeline::read_texts(cfg, &neardup::report::html::documents_shown(report))?;
+    output::write_atomic(path, |w| {
+        w.write_all(neardup::report::html::render(report, &texts).as_bytes())?;
+        Ok(())
+    })
+    .with_context(|| format!("writing the HTML report {}", path.display()))
 }
 
 fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {
@@ -181,7 +200,8 @@ fn emit_report(
             }
         }
         (None, Some(f)) => write_report(report, f, &mut out)?,
-        (None, None) => out.write_all(summary::render(report).as_bytes())?,
+        (None, None) if !quiet => out.write_all(summary::render(report).as_bytes())?,
+        (None, None) => {}
     }
     out.flush()?;
     Ok(())

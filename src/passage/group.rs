@@ -3,8 +3,8 @@
 //! Every refined match gives two occurrences joined by an edge. Two
 //! occurrences in the same document that overlap by at least 80 % of the
 //! longer one are the same place (ends differ by a few words) and are joined
-//! too. Each connected component is a passage group; within a group, such
-//! near-identical occurrences in one document are merged into their union.
+//! too. Each connected component is a passage group; within a group,
+//! overlapping occurrences in one document are merged into their union.
 //!
 //! The bar is high on purpose: passages nest (a 22-word paragraph inside a
 //! 30-word one inside a whole shared document), and a lower bar chains the
@@ -77,11 +77,14 @@ pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
     let mut out: Vec<Vec<Occurrence>> = by_root
         .into_values()
         .map(|occ| {
-            // occ is sorted by (doc, start): merge overlaps within a document.
+            // occ is sorted by (doc, start): within one group, overlapping
+            // occurrences in a document are one place (their union), so
+            // that no byte counts twice and strip-repeats never cuts into
+            // a first occurrence.
             let mut merged: Vec<Occurrence> = Vec::new();
             for o in occ {
                 match merged.last_mut() {
-                    Some(last) if same_place(last, &o) => {
+                    Some(last) if last.doc == o.doc && o.start < last.end => {
                         last.end = last.end.max(o.end);
                     }
                     _ => merged.push(o),

@@ -1,6 +1,7 @@
 //! The report: serde wire types ([`model`]), JSON / JSON Lines writers
-//! ([`json`]) and the human summary ([`summary`]).
+//! ([`json`]), the human summary ([`summary`]) and the HTML page ([`html`]).
 
+pub mod html;
 pub mod json;
 pub mod model;
 pub mod summary;

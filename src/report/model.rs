@@ -2,7 +2,7 @@
 //! order in the JSON output; every list is sorted by the pipeline before it
 //! gets here, so a report is the same byte for byte on any thread count.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Skip;
 
@@ -10,7 +10,7 @@ use crate::error::Skip;
 pub const REPORT_VERSION: u32 = 1;
 
 /// A whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// [`REPORT_VERSION`].
     pub version: u32,
@@ -30,7 +30,7 @@ pub struct Report {
 }
 
 /// The effective parameters, including values chosen automatically.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Params {
     /// Detection method (`minhash`, or `none` for passages alone).
     pub method: String,
@@ -80,7 +80,7 @@ pub struct Params {
 
 /// Counts of a run. `records = documents + skipped`, and
 /// `documents = kept_documents + duplicate_documents`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
     /// Records read: files, or non-blank JSON lines.
     pub records: u64,
@@ -134,7 +134,7 @@ pub struct Stats {
 }
 
 /// The only part of a report that varies between identical runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timing {
     /// Seconds from start to end of the scan.
     pub elapsed_seconds: f64,
@@ -143,7 +143,7 @@ pub struct Timing {
 }
 
 /// A cluster of near-duplicate documents.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cluster {
     /// 0-based position in the report.
     pub id: usize,
@@ -154,12 +154,12 @@ pub struct Cluster {
     /// Members in input order.
     pub members: Vec<Member>,
     /// With `--method both`: every verified pair and which methods found it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pairs: Vec<Pair>,
 }
 
 /// A verified pair inside a cluster (reported with `--method both`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pair {
     /// Earlier document.
     pub a: String,
@@ -176,7 +176,7 @@ pub struct Pair {
 }
 
 /// A member of a cluster.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Member {
     /// Document id.
     pub doc: String,
@@ -186,7 +186,7 @@ pub struct Member {
 }
 
 /// A passage that occurs in two or more places.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Passage {
     /// 0-based position in the report.
     pub id: usize,
@@ -202,7 +202,7 @@ pub struct Passage {
 
 /// One place a passage occurs: `text[start..end]` of document `doc`, byte
 /// offsets into the original text, from the first to the last word.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Occurrence {
     /// Document id.
     pub doc: String,

@@ -5,6 +5,7 @@ mod atomic;
 mod cli;
 mod determinism;
 mod hostile;
+mod html;
 mod passages;
 mod truth;
 mod util;

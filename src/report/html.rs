@@ -1,0 +1,323 @@
+//! One self-contained HTML page for people: summary, inline SVG charts, a
+//! searchable, paged list of clusters, members side by side with shared
+//! passages highlighted, and documents with repeated passages highlighted
+//! in place. No network, no external scripts: data is embedded as JSON and
+//! rendered by a small script on demand (one page of 50 clusters at a time),
+//! so a report of 100,000 clusters stays usable.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::model::Report;
+use super::summary::human_bytes;
+
+/// Longest text embedded per document (bytes, cut on a char boundary).
+pub const TEXT_MAX: usize = 50_000;
+
+/// Which documents the page shows in full: members of the first clusters,
+/// documents with repeated passages, places of the top passages.
+pub fn documents_shown(report: &Report) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in report.clusters.iter().take(2000) {
+        out.extend(c.members.iter().take(8).map(|m| m.doc.clone()));
+    }
+    for p in report.passages.iter().take(2000) {
+        out.extend(p.occurrences.iter().take(8).map(|o| o.doc.clone()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A cluster for the page: size, kept document, members with similarity.
+type ClusterRow<'a> = (usize, &'a str, Vec<(&'a str, f64)>);
+/// A passage for the page: words, documents, places.
+type PassageRow<'a> = (usize, usize, Vec<(&'a str, u32, u32)>);
+
+#[derive(Serialize)]
+struct Data<'a> {
+    clusters: Vec<ClusterRow<'a>>,
+    passages: Vec<PassageRow<'a>>,
+    texts: BTreeMap<&'a str, &'a str>,
+}
+
+fn cut(text: &str) -> &str {
+    if text.len() <= TEXT_MAX {
+        return text;
+    }
+    let mut end = TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A bar chart as inline SVG: `(label, value)` bars.
+fn bars(title: &str, data: &[(String, u64)]) -> String {
+    let (w, h, pad) = (520.0, 180.0, 30.0);
+    let max = data.iter().map(|d| d.1).max().unwrap_or(1).max(1) as f64;
+    let bw = (w - 2.0 * pad) / data.len().max(1) as f64;
+    let mut s = format!(
+        r#"<figure><figcaption>{}</figcaption><svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        escape(title),
+        escape(title)
+    );
+    for (i, (label, v)) in data.iter().enumerate() {
+        let bh = (h - 2.0 * pad) * (*v as f64) / max;
+        let x = pad + i as f64 * bw;
+        let y = h - pad - bh;
+        let _ = write!(
+            s,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="#4a7ab5"><title>{}: {v}</title></rect><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"##,
+            (bw - 2.0).max(1.0),
+            escape(label),
+            x + bw / 2.0,
+            h - pad + 12.0,
+            escape(label)
+        );
+        if *v > 0 {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="middle">{v}</text>"#,
+                x + bw / 2.0,
+                y - 2.0
+            );
+        }
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+/// The page. `texts` maps document ids to their text (see
+/// [`documents_shown`]); documents without text are listed by id only.
+pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
+    let s = &report.stats;
+    let data = Data {
+        clusters: report
+            .clusters
+            .iter()
+            .map(|c| {
+                (
+                    c.size,
+                    c.representative.as_str(),
+                    c.members.iter().map(|m| (m.doc.as_str(), m.similarity)).collect(),
+                )
+            })
+            .collect(),
+        passages: report
+            .passages
+            .iter()
+            .map(|p| {
+                (
+                    p.words,
+                    p.documents,
+                    p.occurrences.iter().map(|o| (o.doc.as_str(), o.start, o.end)).collect(),
+                )
+            })
+            .collect(),
+        texts: texts.iter().map(|(k, v)| (k.as_str(), cut(v))).collect(),
+    };
+    let json =
+        serde_json::to_string(&data).expect("BUG: report data serializes").replace("</", "<\\/");
+
+    let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
+    for c in &report.clusters {
+        let bucket = match c.size {
+            0..=5 => c.size,
+            6..=10 => 6,
+            11..=100 => 11,
+            _ => 101,
+        };
+        *sizes.entry(bucket).or_default() += 1;
+    }
+    let size_bars: Vec<(String, u64)> = sizes
+        .into_iter()
+        .map(|(b, n)| {
+            let label = match b {
+                6 => "6-10".to_owned(),
+                11 => "11-100".to_owned(),
+                101 => ">100".to_owned(),
+                _ => b.to_string(),
+            };
+            (label, n)
+        })
+        .collect();
+    let mut sim = [0u64; 10];
+    for c in &report.clusters {
+        for m in c.members.iter().filter(|m| m.doc != c.representative) {
+            sim[((m.similarity * 10.0) as usize).min(9)] += 1;
+        }
+    }
+    let sim_bars: Vec<(String, u64)> =
+        sim.iter().enumerate().map(|(i, &n)| (format!("{:.1}", i as f64 / 10.0), n)).collect();
+
+    let mut stats = String::new();
+    let rows: Vec<(&str, String)> = vec![
+        ("documents", format!("{} ({}, {} words)", s.documents, human_bytes(s.bytes), s.words)),
+        ("skipped", s.skipped.to_string()),
+        ("method", report.params.method.clone()),
+        ("clusters", format!("{} holding {} documents", s.clusters, s.clustered_documents)),
+        (
+            "removable by dedup",
+            format!("{} documents, {}", s.duplicate_documents, human_bytes(s.duplicate_bytes)),
+        ),
+        (
+            "repeated passages",
+            format!("{} in {} places", s.repeated_passages, s.passage_occurrences),
+        ),
+        (
+            "text repeated",
+            format!(
+                "{:.1} % within documents, {:.1} % across documents",
+                100.0 * s.repeated_share_within,
+                100.0 * s.repeated_share_across
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = write!(stats, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
+    }
+
+    format!(
+        r###"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>neardup report</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 1.5em; color: #222; }}
+table.stats th {{ text-align: left; padding-right: 1em; font-weight: 600; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 2em; }}
+figure {{ margin: 0; }} figcaption {{ font-weight: 600; }}
+#clusters li, #repeats li {{ cursor: pointer; padding: 2px 4px; }}
+#clusters li:hover, #repeats li:hover, li.active {{ background: #e8eef8; }}
+.docs {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1em; }}
+.doc {{ border: 1px solid #ccc; padding: .5em; white-space: pre-wrap; max-height: 32em; overflow: auto; font-size: 13px; }}
+.doc h3 {{ margin: 0 0 .4em; font-size: 13px; white-space: normal; }}
+mark.shared {{ background: #ffe08a; }} mark.repeat {{ background: #b8e3c4; }}
+.browse {{ display: grid; grid-template-columns: minmax(16em, 1fr) 3fr; gap: 1.5em; align-items: start; }}
+.browse ol {{ max-height: 40em; overflow: auto; font-size: 13px; }}
+.pager button {{ margin: 0 .3em; }} .muted {{ color: #777; }}
+.legend mark {{ padding: 0 .4em; }}
+</style></head>
+<body>
+<h1>neardup report</h1>
+<table class="stats">{stats}</table>
+<div class="charts">{size_chart}{sim_chart}</div>
+<p class="legend"><mark class="shared">shared with another member</mark> <mark class="repeat">repeated within the document</mark></p>
+<h2>Clusters</h2>
+<input id="search" type="search" placeholder="filter by document id" aria-label="filter clusters by document id">
+<div class="browse"><div><div class="pager" id="pager"></div><ol id="clusters"></ol></div>
+<div id="cluster-view"></div></div>
+<h2>Documents with repeated passages</h2>
+<div class="browse"><div><div class="pager" id="rpager"></div><ol id="repeats"></ol></div>
+<div id="repeat-view"></div></div>
+<script type="application/json" id="data">{json}</script>
+<script>
+"use strict";
+window.addEventListener("error", e => {{ document.body.dataset.errors = (document.body.dataset.errors || "") + e.message + ";"; }});
+const D = JSON.parse(document.getElementById("data").textContent);
+const PAGE = 50;
+const byDoc = new Map();
+D.passages.forEach((p, i) => p[2].forEach(([doc, s, e]) => {{
+  if (!byDoc.has(doc)) byDoc.set(doc, []);
+  byDoc.get(doc).push([s, e, i]);
+}}));
+function el(tag, text, cls) {{ const x = document.createElement(tag); if (text !== undefined) x.textContent = text; if (cls) x.className = cls; return x; }}
+function withinCount(i, doc) {{ return D.passages[i][2].filter(o => o[0] === doc).length; }}
+function showDoc(doc, members) {{
+  const box = el("div", undefined, "doc");
+  box.appendChild(el("h3", doc));
+  const text = D.texts[doc];
+  if (text === undefined) {{ box.appendChild(el("p", "(text not embedded)", "muted")); return box; }}
+  // Offsets are UTF-8 bytes: map them to characters once per document.
+  const enc = new TextEncoder();
+  const chars = Array.from(text);
+  const byteAt = [];
+  let bytes = 0;
+  for (const c of chars) {{ byteAt.push(bytes); bytes += enc.encode(c).length; }}
+  byteAt.push(bytes);
+  const charOf = b => {{ let lo = 0, hi = byteAt.length - 1; while (lo < hi) {{ const m = (lo + hi) >> 1; if (byteAt[m] < b) lo = m + 1; else hi = m; }} return lo; }};
+  const spans = (byDoc.get(doc) || []).filter(([s, e, i]) => e <= bytes).map(([s, e, i]) => {{
+    const repeat = withinCount(i, doc) > 1;
+    const shared = members && D.passages[i][2].some(o => o[0] !== doc && members.has(o[0]));
+    return [s, e, repeat ? "repeat" : (shared ? "shared" : null)];
+  }}).filter(x => x[2]).sort((a, b) => a[0] - b[0]);
+  let pos = 0;
+  const out = document.createDocumentFragment();
+  for (const [s, e, cls] of spans) {{
+    const cs = charOf(s), ce = charOf(e);
+    if (cs < pos) continue;
+    out.appendChild(document.createTextNode(chars.slice(pos, cs).join("")));
+    out.appendChild(el("mark", chars.slice(cs, ce).join(""), cls));
+    pos = ce;
+  }}
+  out.appendChild(document.createTextNode(chars.slice(pos).join("")));
+  box.appendChild(out);
+  return box;
+}}
+let filtered = D.clusters.map((c, i) => i), page = 0;
+function renderClusters() {{
+  const list = document.getElementById("clusters"); list.textContent = "";
+  list.start = page * PAGE + 1;
+  filtered.slice(page * PAGE, (page + 1) * PAGE).forEach(i => {{
+    const c = D.clusters[i];
+    const li = el("li", `#${{i}} (${{c[0]}} documents): ` + c[2].map(m => m[0]).slice(0, 6).join(", ") + (c[2].length > 6 ? ", …" : ""), "cluster");
+    li.dataset.cluster = i;
+    li.addEventListener("click", () => openCluster(i, li));
+    list.appendChild(li);
+  }});
+  const pages = Math.max(1, Math.ceil(filtered.length / PAGE));
+  const pager = document.getElementById("pager"); pager.textContent = "";
+  const prev = el("button", "previous"); prev.disabled = page === 0; prev.onclick = () => {{ page--; renderClusters(); }};
+  const next = el("button", "next"); next.disabled = page + 1 >= pages; next.onclick = () => {{ page++; renderClusters(); }};
+  pager.append(prev, el("span", `page ${{page + 1}} of ${{pages}} (${{filtered.length}} clusters)`), next);
+}}
+function openCluster(i, li) {{
+  document.querySelectorAll("#clusters li.active").forEach(x => x.classList.remove("active"));
+  if (li) li.classList.add("active");
+  const c = D.clusters[i];
+  const view = document.getElementById("cluster-view"); view.textContent = "";
+  view.appendChild(el("h3", `Cluster #${{i}}: ${{c[0]}} documents, kept: ${{c[1]}}`));
+  const members = new Set(c[2].map(m => m[0]));
+  const grid = el("div", undefined, "docs");
+  c[2].slice(0, 8).forEach(([doc, sim]) => {{ const d = showDoc(doc, members); d.querySelector("h3").textContent += ` (similarity ${{sim}})`; grid.appendChild(d); }});
+  view.appendChild(grid);
+}}
+document.getElementById("search").addEventListener("input", e => {{
+  const q = e.target.value.trim();
+  filtered = D.clusters.map((c, i) => i).filter(i => !q || D.clusters[i][2].some(m => m[0].includes(q)));
+  page = 0; renderClusters();
+}});
+const repeated = [...byDoc.entries()].filter(([doc, occ]) => occ.some(([s, e, i]) => withinCount(i, doc) > 1)).map(([doc]) => doc).sort();
+let rpage = 0;
+function renderRepeats() {{
+  const list = document.getElementById("repeats"); list.textContent = "";
+  list.start = rpage * PAGE + 1;
+  repeated.slice(rpage * PAGE, (rpage + 1) * PAGE).forEach(doc => {{
+    const li = el("li", doc, "repeat-doc");
+    li.addEventListener("click", () => {{ const v = document.getElementById("repeat-view"); v.textContent = ""; v.appendChild(showDoc(doc, null)); }});
+    list.appendChild(li);
+  }});
+  const pages = Math.max(1, Math.ceil(repeated.length / PAGE));
+  const pager = document.getElementById("rpager"); pager.textContent = "";
+  const prev = el("button", "previous"); prev.disabled = rpage === 0; prev.onclick = () => {{ rpage--; renderRepeats(); }};
+  const next = el("button", "next"); next.disabled = rpage + 1 >= pages; next.onclick = () => {{ rpage++; renderRepeats(); }};
+  pager.append(prev, el("span", `page ${{rpage + 1}} of ${{pages}} (${{repeated.length}} documents)`), next);
+}}
+renderClusters(); renderRepeats();
+if (D.clusters.length) openCluster(0, document.querySelector("#clusters li"));
+if (repeated.length) document.querySelector("#repeats li").click();
+document.body.dataset.ready = "1";
+</script>
+</body></html>
+"###,
+        size_chart = bars("Cluster sizes (documents per cluster)", &size_bars),
+        sim_chart = bars("Similarity of members to the kept document", &sim_bars),
+    )
+}

@@ -1,0 +1,135 @@
+//! The HTML report in a real browser: headless Chromium loads the page,
+//! runs its script, and the rendered DOM is checked.
+//!
+//! Needs Debian's `chromium` (`apt-get install chromium chromium-driver`);
+//! `.ci/run` installs it and sets NEARDUP_REQUIRE_BROWSER=1, so in CI a
+//! missing browser fails the test instead of skipping it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::neardup;
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("CHROMIUM").unwrap_or_default(),
+        "/usr/bin/chromium".into(),
+        "/usr/bin/chromium-browser".into(),
+    ];
+    let found = candidates.iter().filter(|c| !c.is_empty()).map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("NEARDUP_REQUIRE_BROWSER").is_err(),
+            "NEARDUP_REQUIRE_BROWSER is set but no chromium was found (apt-get install chromium)"
+        );
+        eprintln!("SKIPPED: no chromium found; install Debian's chromium to run the browser test");
+    }
+    found
+}
+
+/// Chromium's flags for this closed machine (see the env notes).
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=10000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+fn dom(browser: &Path, page: &Path, profile: &Path) -> String {
+    let out = headless(browser, profile)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn html_report_renders_clusters_and_highlights_without_errors() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    neardup()
+        .args(["scan", "data/seeds", "data/labelled/help_nl.jsonl", "-q", "--html"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: no external scripts, styles, images or fonts.
+    for external in ["<script src", "<link", "src=\"http", "url(", "@import"] {
+        assert!(!html.contains(external), "page must be self-contained, found {external:?}");
+    }
+    let d = dom(&browser, &page, &dir.path().join("profile"));
+    assert!(d.contains(r#"data-ready="1""#), "script did not finish");
+    assert!(
+        !d.contains("data-errors"),
+        "script errors: {}",
+        &d[d.find("data-errors").unwrap()..][..200]
+    );
+    // First page of clusters (58 clusters, 50 a page), the first one opened
+    // with its members side by side and shared text highlighted; the seed
+    // article opened with its repeated body highlighted in place.
+    assert_eq!(d.matches(r#"class="cluster"#).count(), 50);
+    assert!(d.contains("page 1 of 2 (58 clusters)"));
+    assert!(d.contains("Cluster #0: 5 documents"));
+    assert!(d.matches(r#"<mark class="shared">"#).count() >= 5);
+    assert!(d.matches(r#"<mark class="repeat">"#).count() >= 2);
+    assert!(d.contains("<svg"));
+
+    // The documented screenshot command produces a PNG.
+    let shot = dir.path().join("shot.png");
+    let out = headless(&browser, &dir.path().join("profile2"))
+        .arg("--window-size=1400,1400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(&std::fs::read(&shot).unwrap()[..4], b"\x89PNG");
+}
+
+/// 100,000 clusters: the page renders one page of 50 and stays responsive.
+#[test]
+fn html_report_pages_a_hundred_thousand_clusters() {
+    let Some(browser) = chromium() else { return };
+    use neardup::report::model::{Cluster, Member};
+    let dir = tempfile::tempdir().unwrap();
+    // A real (small) report, then 100k clusters put in it.
+    let out =
+        neardup().args(["scan", "data/seeds", "--format", "json", "--no-timing"]).output().unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clusters: Vec<Cluster> = (0..100_000)
+        .map(|i| Cluster {
+            id: i,
+            size: 2,
+            representative: format!("a{i}"),
+            members: vec![
+                Member { doc: format!("a{i}"), similarity: 1.0 },
+                Member { doc: format!("b{i}"), similarity: 0.9 },
+            ],
+            pairs: Vec::new(),
+        })
+        .collect();
+    v["clusters"] = serde_json::to_value(&clusters).unwrap();
+    v["stats"]["clusters"] = 100_000.into();
+    let report: neardup::report::Report = serde_json::from_value(v).unwrap();
+    let page = dir.path().join("big.html");
+    std::fs::write(&page, neardup::report::html::render(&report, &Default::default())).unwrap();
+    let start = std::time::Instant::now();
+    let d = dom(&browser, &page, &dir.path().join("profile"));
+    assert!(d.contains(r#"data-ready="1""#) && !d.contains("data-errors"));
+    assert_eq!(d.matches(r#"class="cluster"#).count(), 50);
+    assert!(d.contains("page 1 of 2000 (100000 clusters)"));
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}
