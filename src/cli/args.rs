@@ -31,6 +31,11 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Find repeated passages only (no document clustering).
     Passages(ScanArgs),
+    /// Print the collection's duplication profile: documents, bytes, share
+    /// of documents in clusters, share removable by dedup, cluster sizes,
+    /// share of text in repeated passages, top passages. (The same summary
+    /// every scan prints; an alias of `scan`.)
+    Stats(ScanArgs),
     /// Score a report against labelled clusters: pairwise precision, recall,
     /// F1 and the Adjusted Rand Index.
     Eval(EvalArgs),

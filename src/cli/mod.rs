@@ -50,7 +50,7 @@ pub fn run() -> ExitCode {
 
 fn dispatch(args: Args) -> anyhow::Result<()> {
     match args.command {
-        Command::Scan(a) => scan(&a, true),
+        Command::Scan(a) | Command::Stats(a) => scan(&a, true),
         Command::Passages(a) => scan(&a, false),
         Command::Synth(a) => {
             let inputs: Vec<_> = a.from.iter().map(|s| neardup::source::Input::parse(s)).collect();

@@ -107,8 +107,12 @@ fn near_duplicates(report: &Report, o: &mut String) {
     }
     let _ = writeln!(
         o,
-        "  {} clusters holding {} documents; {} candidate pairs, {} verified",
-        s.clusters, s.clustered_documents, s.candidate_pairs, s.verified_pairs
+        "  {} clusters holding {} documents ({:.1} % of documents); {} candidate pairs, {} verified",
+        s.clusters,
+        s.clustered_documents,
+        pct(s.clustered_documents, s.documents),
+        s.candidate_pairs,
+        s.verified_pairs
     );
     let _ = writeln!(
         o,

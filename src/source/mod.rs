@@ -301,6 +301,33 @@ mod tests {
         }
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            /// Any bytes as a JSON line: a document or a named skip, no panic.
+            #[test]
+            fn any_line_is_a_document_or_a_skip(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+                match raw(&bytes).parse(&SourceOptions::default()) {
+                    // A document needs valid UTF-8 and a JSON object.
+                    Ok(_) => prop_assert!(std::str::from_utf8(&bytes).is_ok() && bytes.contains(&b'{')),
+                    Err(skip) => prop_assert_eq!(skip.line, Some(7)),
+                }
+            }
+
+            /// JSON objects with a text field always parse to that text.
+            #[test]
+            fn objects_with_text_parse(text in "\\PC{0,50}", id in "[a-z0-9]{1,8}") {
+                let line = serde_json::json!({"id": id, "text": text, "extra": [1, {"a": null}]}).to_string();
+                let d = raw(line.as_bytes()).parse(&SourceOptions::default()).unwrap();
+                prop_assert_eq!(d.text, text);
+                prop_assert_eq!(d.id, id);
+            }
+        }
+    }
+
     #[test]
     fn custom_fields() {
         let o = SourceOptions { id_field: "key".into(), text_field: "body".into() };

@@ -309,6 +309,34 @@ mod tests {
         assert_eq!(word_hash_at(text, 3, 8, true, 1), word_hash(b"hello", false, 1));
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            /// Any text: tokens in order, non-empty, on char boundaries, made
+            /// of word characters only, and every word character is in a token.
+            #[test]
+            fn tokens_cover_exactly_the_word_characters(text in "\\PC{0,200}") {
+                let mut t = Tokenizer::new(TextOptions::default());
+                let mut out = Vec::new();
+                t.tokenize_into(&text, &mut out, None);
+                let mut prev = 0;
+                let mut covered = 0;
+                for tok in &out {
+                    let r = tok.span.range();
+                    prop_assert!(r.start >= prev && r.start < r.end && r.end <= text.len());
+                    prop_assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+                    prop_assert!(text[r.clone()].chars().all(is_word_char));
+                    covered += text[r.clone()].chars().count();
+                    prev = r.end;
+                }
+                prop_assert_eq!(covered, text.chars().filter(|&c| is_word_char(c)).count());
+            }
+        }
+    }
+
     #[test]
     fn normalized_text_joins_words() {
         let mut t = Tokenizer::new(TextOptions::default());
