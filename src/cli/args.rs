@@ -341,7 +341,7 @@ pub struct Common {
 
     /// Progress on stderr: auto (a bar when stderr is a terminal), bar,
     /// json (one JSON object a line: stage, records, bytes, elapsed
-    /// seconds), or none.
+    /// seconds), or none. -q hides the bar but not json.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
 }

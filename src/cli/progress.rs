@@ -15,8 +15,9 @@ use super::args::ProgressArg;
 pub enum Display {
     /// Nothing.
     Hidden,
-    /// A bar (with ETA when the input size is known).
-    Bar(ProgressBar),
+    /// A bar (with ETA when the input size is known), the stage and the
+    /// records read so far in its message.
+    Bar(ProgressBar, Mutex<String>, AtomicU64),
     /// One JSON object a line, at most one a second plus one per stage.
     Json(JsonProgress),
 }
@@ -35,8 +36,9 @@ impl Display {
     /// in bytes when known (plain files only).
     pub fn new(choice: ProgressArg, quiet: bool, total: Option<u64>) -> Display {
         match choice {
-            _ if quiet => Display::Hidden,
             ProgressArg::None => Display::Hidden,
+            // -q silences the bar; JSON progress asked for by name stays.
+            ProgressArg::Auto | ProgressArg::Bar if quiet => Display::Hidden,
             ProgressArg::Auto if !std::io::stderr().is_terminal() => Display::Hidden,
             ProgressArg::Json => Display::Json(JsonProgress {
                 start: Instant::now(),
@@ -50,18 +52,18 @@ impl Display {
                     Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
                         .with_style(
                             ProgressStyle::with_template(
-                                "{msg:>9} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                                "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
                             )
                             .expect("BUG: template")
                             .progress_chars("=> "),
                         ),
                     None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                        ProgressStyle::with_template("{spinner} {msg:>9} {bytes} {binary_bytes_per_sec} {elapsed}")
+                        ProgressStyle::with_template("{spinner} {msg} {bytes} {binary_bytes_per_sec} {elapsed}")
                             .expect("BUG: template"),
                     ),
                 };
                 bar.enable_steady_tick(Duration::from_millis(200));
-                Display::Bar(bar)
+                Display::Bar(bar, Mutex::new(String::new()), AtomicU64::new(0))
             }
         }
     }
@@ -92,7 +94,10 @@ impl Progress for Display {
     fn stage(&self, name: &str) {
         match self {
             Display::Hidden => {}
-            Display::Bar(b) => b.set_message(name.to_owned()),
+            Display::Bar(b, stage, docs) => {
+                *stage.lock().unwrap_or_else(|e| e.into_inner()) = name.to_owned();
+                b.set_message(format!("{name}: {} records", docs.load(Ordering::Relaxed)));
+            }
             Display::Json(j) => {
                 *j.stage.lock().unwrap_or_else(|e| e.into_inner()) = name.to_owned();
                 j.emit(true);
@@ -103,7 +108,12 @@ impl Progress for Display {
     fn advance(&self, docs: u64, bytes: u64) {
         match self {
             Display::Hidden => {}
-            Display::Bar(b) => b.inc(bytes),
+            Display::Bar(b, stage, n) => {
+                let total = n.fetch_add(docs, Ordering::Relaxed) + docs;
+                let stage = stage.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                b.set_message(format!("{stage}: {total} records"));
+                b.inc(bytes);
+            }
             Display::Json(j) => {
                 j.docs.fetch_add(docs, Ordering::Relaxed);
                 j.bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -115,7 +125,7 @@ impl Progress for Display {
     fn finish(&self) {
         match self {
             Display::Hidden => {}
-            Display::Bar(b) => b.finish_and_clear(),
+            Display::Bar(b, ..) => b.finish_and_clear(),
             Display::Json(j) => {
                 *j.stage.lock().unwrap_or_else(|e| e.into_inner()) = "done".to_owned();
                 j.emit(true);

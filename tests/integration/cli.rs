@@ -187,3 +187,30 @@ fn report_file_is_written_and_summary_printed() {
     let n = text.lines().filter(|l| l.contains("\"type\":\"cluster\"")).count() as u64;
     assert_eq!(Some(n), first["stats"]["clusters"].as_u64());
 }
+
+#[test]
+fn progress_json_lines_on_stderr_and_quiet_when_piped() {
+    let out = neardup()
+        .args(["scan", "data/labelled/help_nl.jsonl", "--progress", "json", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "-q prints no summary");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let stages: Vec<&str> = lines.iter().map(|l| l["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages.first(), Some(&"read"));
+    assert_eq!(stages.last(), Some(&"done"));
+    assert!(stages.contains(&"passages"));
+    let last = lines.last().unwrap();
+    assert_eq!(last["records"], 294);
+    // Bytes of the records: the file without its 294 line breaks.
+    let file = std::fs::metadata(crate::util::data("labelled/help_nl.jsonl")).unwrap().len();
+    assert_eq!(last["bytes"], file - 294);
+    // Not a terminal: the default shows nothing on stderr.
+    let out = neardup().args(["scan", "data/labelled/help_nl.jsonl"]).output().unwrap();
+    assert!(out.stderr.is_empty());
+}
