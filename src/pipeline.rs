@@ -303,28 +303,29 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn sketch(&mut self, raw: &RawRecord) -> Result<DocState, Skip> {
-        let doc = raw.parse(&self.cfg.source)?;
+    /// Tokenizes `text` and makes its shingles, as every pass does.
+    fn shingle(&mut self, text: &str) {
         self.tokens.clear();
         self.words.clear();
         self.shingles.clear();
         self.normalized.clear();
-        let seed = self.cfg.seed;
         match self.cfg.shingle {
             ShingleKind::Words(k) => {
-                self.tokenizer.tokenize_into(&doc.text, &mut self.tokens, None);
+                self.tokenizer.tokenize_into(text, &mut self.tokens, None);
                 shingle::token_hashes(&self.tokens, &mut self.words);
-                shingle::word_shingles(&self.words, k, seed, &mut self.shingles);
+                shingle::word_shingles(&self.words, k, self.cfg.seed, &mut self.shingles);
             }
             ShingleKind::Chars(k) => {
-                self.tokenizer.tokenize_into(
-                    &doc.text,
-                    &mut self.tokens,
-                    Some(&mut self.normalized),
-                );
-                shingle::char_shingles(&self.normalized, k, seed, &mut self.shingles);
+                self.tokenizer.tokenize_into(text, &mut self.tokens, Some(&mut self.normalized));
+                shingle::char_shingles(&self.normalized, k, self.cfg.seed, &mut self.shingles);
             }
         }
+    }
+
+    fn sketch(&mut self, raw: &RawRecord) -> Result<DocState, Skip> {
+        let doc = raw.parse(&self.cfg.source)?;
+        self.shingle(&doc.text);
+        let seed = self.cfg.seed;
         if self.tokens.is_empty() {
             return Err(raw.skip(SkipReason::Empty));
         }
@@ -407,35 +408,33 @@ const DF_LOG2_WIDTH: u32 = 20;
 
 /// A read of the whole input that counts, for every shingle, the documents
 /// holding it (for SimHash tf-idf weights).
-fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
+fn document_frequencies(
+    cfg: &Config,
+    hasher: &MinHasher,
+    pool: &rayon::ThreadPool,
+) -> Result<DocFrequency> {
     let mut total = DocFrequency::new(DF_LOG2_WIDTH);
     read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
         let part = pool.install(|| {
             batch
                 .par_iter()
                 .fold(
-                    || {
-                        (
-                            DocFrequency::new(DF_LOG2_WIDTH),
-                            Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
-                            Vec::new(),
-                        )
-                    },
-                    |(mut df, mut tok, mut buf), item| {
+                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, hasher, None)),
+                    |(mut df, mut w), item| {
                         if let Some(doc) =
                             item.as_ref().ok().and_then(|r| r.parse(&cfg.source).ok())
                         {
-                            let mut shingles = shingles_of(cfg, &mut tok, &doc.text, &mut buf);
-                            shingles.sort_unstable();
-                            shingles.dedup();
-                            if !shingles.is_empty() {
-                                df.add_document(&shingles);
+                            w.shingle(&doc.text);
+                            w.shingles.sort_unstable();
+                            w.shingles.dedup();
+                            if !w.shingles.is_empty() {
+                                df.add_document(&w.shingles);
                             }
                         }
-                        (df, tok, buf)
+                        (df, w)
                     },
                 )
-                .map(|(df, _, _)| df)
+                .map(|(df, _)| df)
                 .reduce(
                     || DocFrequency::new(DF_LOG2_WIDTH),
                     |mut a, b| {
@@ -448,25 +447,6 @@ fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFre
         Ok(())
     })?;
     Ok(total)
-}
-
-/// The shingles of one text, as the scan makes them.
-fn shingles_of(cfg: &Config, tok: &mut Tokenizer, text: &str, tokens: &mut Vec<Token>) -> Vec<u64> {
-    tokens.clear();
-    let mut out = Vec::new();
-    match cfg.shingle {
-        ShingleKind::Words(k) => {
-            tok.tokenize_into(text, tokens, None);
-            let words: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
-            shingle::word_shingles(&words, k, cfg.seed, &mut out);
-        }
-        ShingleKind::Chars(k) => {
-            let mut norm = String::new();
-            tok.tokenize_into(text, tokens, Some(&mut norm));
-            shingle::char_shingles(&norm, k, cfg.seed, &mut out);
-        }
-    }
-    out
 }
 
 /// Runs a scan: near-duplicate clusters and the report.
@@ -484,7 +464,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 
     let df = if cfg.method.simhash() && cfg.weighting == Weighting::TfIdf {
         progress.stage("document frequencies");
-        Some(document_frequencies(cfg, &pool)?)
+        Some(document_frequencies(cfg, &hasher, &pool)?)
     } else {
         None
     };
