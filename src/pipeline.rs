@@ -311,12 +311,12 @@ impl<'a> Worker<'a> {
         self.normalized.clear();
         match self.cfg.shingle {
             ShingleKind::Words(k) => {
-                self.tokenizer.tokenize_into(text, &mut self.tokens, None);
-                shingle::token_hashes(&self.tokens, &mut self.words);
+                self.tokenizer.hashes_into(text, &mut self.words);
                 shingle::word_shingles(&self.words, k, self.cfg.seed, &mut self.shingles);
             }
             ShingleKind::Chars(k) => {
                 self.tokenizer.tokenize_into(text, &mut self.tokens, Some(&mut self.normalized));
+                shingle::token_hashes(&self.tokens, &mut self.words);
                 shingle::char_shingles(&self.normalized, k, self.cfg.seed, &mut self.shingles);
             }
         }
@@ -326,7 +326,7 @@ impl<'a> Worker<'a> {
         let doc = raw.parse(&self.cfg.source)?;
         self.shingle(&doc.text);
         let seed = self.cfg.seed;
-        if self.tokens.is_empty() {
+        if self.words.is_empty() {
             return Err(raw.skip(SkipReason::Empty));
         }
         let signature = if self.cfg.method.minhash() {
@@ -343,10 +343,7 @@ impl<'a> Worker<'a> {
             0
         };
         let fingerprints = match self.cfg.passages {
-            Some(p) if self.tokens.len() >= p.min_words => {
-                if self.words.is_empty() {
-                    shingle::token_hashes(&self.tokens, &mut self.words);
-                }
+            Some(p) if self.words.len() >= p.min_words => {
                 fingerprint::fingerprints(&self.words, p.k, p.window(), seed, &mut self.shingles)
                     .into_boxed_slice()
             }
@@ -355,7 +352,7 @@ impl<'a> Worker<'a> {
         Ok(DocState {
             id: doc.id,
             bytes: doc.text.len() as u64,
-            words: self.tokens.len() as u64,
+            words: self.words.len() as u64,
             signature,
             simhash,
             fingerprints,

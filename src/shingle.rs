@@ -1,9 +1,10 @@
 //! Shingles: word k-grams (over token hashes) or character k-grams (over the
 //! normalized text), each hashed to a `u64`.
 //!
-//! Word shingles combine the k word hashes of a window with a seeded
-//! multiply-rotate mix and a final avalanche (the `fmix64` step of
-//! MurmurHash3), so no bytes are copied per shingle. A document with fewer
+//! Word shingles hash the k word hashes of a window as a polynomial, rolled
+//! along the text (Karp–Rabin), salted with the seed and window length and
+//! avalanched (the `fmix64` step of MurmurHash3): no bytes are copied and
+//! the cost per shingle does not grow with k. A document with fewer
 //! than k words (but at least one) gives ONE shingle over all its words, with
 //! the word count mixed in: two different short documents never share it,
 //! two identical ones always do.
@@ -47,16 +48,28 @@ pub fn fmix64(mut h: u64) -> u64 {
     h
 }
 
+/// The odd base of the polynomial window hash.
+const BASE: u64 = 0x9FB2_1C65_1E98_DF25;
+
+/// What the window length and seed add to every window hash.
+#[inline]
+fn salt(len: usize, seed: u64) -> u64 {
+    fmix64(seed ^ (len as u64).wrapping_mul(MUL))
+}
+
+/// Hash of one window: `fmix64(Σ w_j · BASE^(n−1−j) ⊕ salt)`.
 #[inline]
 fn combine(words: &[u64], seed: u64) -> u64 {
-    let mut h = seed ^ (words.len() as u64).wrapping_mul(MUL);
-    for &w in words {
-        h = (h.rotate_left(23) ^ w).wrapping_mul(MUL);
-    }
-    fmix64(h)
+    let poly = words.iter().fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w));
+    fmix64(poly ^ salt(words.len(), seed))
 }
 
 /// Word k-gram hashes of `words` (token hashes), appended to `out`.
+///
+/// The window hash is a polynomial in the word hashes, updated in O(1) as
+/// the window slides (Karp–Rabin), then avalanched with `fmix64`: two
+/// multiplications per shingle whatever k is. Equal to [`combine`] on every
+/// window (a unit test checks).
 pub fn word_shingles(words: &[u64], k: usize, seed: u64, out: &mut Vec<u64>) {
     debug_assert!(k > 0);
     if words.is_empty() {
@@ -66,7 +79,19 @@ pub fn word_shingles(words: &[u64], k: usize, seed: u64, out: &mut Vec<u64>) {
         out.push(combine(words, seed));
         return;
     }
-    out.extend(words.windows(k).map(|w| combine(w, seed)));
+    let salt = salt(k, seed);
+    // BASE^(k−1): the weight of the word that leaves the window.
+    let top = (1..k).fold(1u64, |p, _| p.wrapping_mul(BASE));
+    let mut poly = words[..k].iter().fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w));
+    out.reserve(words.len() - k + 1);
+    out.push(fmix64(poly ^ salt));
+    for i in k..words.len() {
+        poly = poly
+            .wrapping_sub(words[i - k].wrapping_mul(top))
+            .wrapping_mul(BASE)
+            .wrapping_add(words[i]);
+        out.push(fmix64(poly ^ salt));
+    }
 }
 
 /// Character k-gram hashes of `normalized`, appended to `out`. A text of
@@ -116,6 +141,17 @@ mod tests {
         let mut e = Vec::new();
         word_shingles(&[], 5, 0, &mut e);
         assert!(e.is_empty());
+    }
+
+    #[test]
+    fn rolling_equals_direct() {
+        let words: Vec<u64> = (0..50u64).map(fmix64).collect();
+        for k in [1, 2, 5, 9] {
+            let mut rolled = Vec::new();
+            word_shingles(&words, k, 3, &mut rolled);
+            let direct: Vec<u64> = words.windows(k).map(|w| combine(w, 3)).collect();
+            assert_eq!(rolled, direct, "k = {k}");
+        }
     }
 
     #[test]

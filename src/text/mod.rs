@@ -95,6 +95,26 @@ impl Tokenizer {
         out: &mut Vec<Token>,
         mut normalized: Option<&mut String>,
     ) {
+        let keep = normalized.is_some();
+        self.each_word(text, keep, |tok, hash, start, end| {
+            if let Some(n) = normalized.as_deref_mut() {
+                n.push_str(&tok.word);
+                n.push(' ');
+            }
+            out.push(Token { hash, span: Span::new(start, end) });
+        });
+    }
+
+    /// Appends only the word hashes of `text` to `out` (the hot path of a
+    /// scan, which needs no spans).
+    pub fn hashes_into(&mut self, text: &str, out: &mut Vec<u64>) {
+        self.each_word(text, false, |_, hash, _, _| out.push(hash));
+    }
+
+    /// Calls `f(self, hash, start, end)` for every word; with `keep`,
+    /// `self.word` holds the normalized word during the call.
+    #[inline]
+    fn each_word(&mut self, text: &str, keep: bool, mut f: impl FnMut(&Self, u64, usize, usize)) {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -112,10 +132,19 @@ impl Tokenizer {
                     continue;
                 }
             }
-            // A word starts at i; find its end and whether it is ASCII.
+            // A word starts at i; find its end and whether it is ASCII. Runs
+            // of ASCII letters and digits are skipped 8 bytes at a time.
             let start = i;
             let mut ascii = true;
             while i < bytes.len() {
+                if i + 8 <= bytes.len() {
+                    let v = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("BUG: 8 bytes"));
+                    let n = ascii_word_prefix(v);
+                    i += n;
+                    if n == 8 {
+                        continue;
+                    }
+                }
                 let b = bytes[i];
                 if b < 0x80 {
                     if !ASCII_WORD[b as usize] {
@@ -131,12 +160,8 @@ impl Tokenizer {
                     i += c.len_utf8();
                 }
             }
-            let hash = self.hash_word(text, start, i, ascii, normalized.is_some());
-            if let Some(n) = normalized.as_deref_mut() {
-                n.push_str(&self.word);
-                n.push(' ');
-            }
-            out.push(Token { hash, span: Span::new(start, i) });
+            let hash = self.hash_word(text, start, i, ascii, keep);
+            f(self, hash, start, i);
         }
     }
 
@@ -193,6 +218,25 @@ impl Tokenizer {
         self.hash_word(word, 0, word.len(), word.is_ascii(), true);
         self.word.clone()
     }
+}
+
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// How many leading bytes (in text order) of the 8 little-endian bytes `v`
+/// are ASCII letters or digits. SWAR range tests: for a byte `x < 0x80`,
+/// `x + (0x80 − lo)` has its high bit set exactly when `x ≥ lo`, and no
+/// carry crosses into the next byte.
+#[inline]
+fn ascii_word_prefix(v: u64) -> usize {
+    let ascii = !v & HIGH; // high bit set where the byte is ASCII
+    let low7 = v & !HIGH; // every byte below 0x80, so additions never carry
+    let ge = |x: u64, lo: u8| x + ONES * u64::from(0x80 - lo);
+    let digit = ge(low7, b'0') & !ge(low7, b'9' + 1);
+    let folded = low7 | (ONES * 0x20);
+    let alpha = ge(folded, b'a') & !ge(folded, b'z' + 1);
+    let word = (digit | alpha) & ascii & HIGH;
+    ((!word & HIGH).trailing_zeros() / 8) as usize
 }
 
 const K1: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -335,6 +379,40 @@ mod tests {
                 prop_assert_eq!(covered, text.chars().filter(|&c| is_word_char(c)).count());
             }
         }
+    }
+
+    #[test]
+    fn ascii_word_prefix_matches_byte_by_byte() {
+        let naive = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let mut x = 12345u64;
+        for _ in 0..20_000 {
+            x = crate::shingle::fmix64(x);
+            // Bytes biased toward the interesting ranges.
+            let bytes: [u8; 8] = std::array::from_fn(|i| {
+                let r = (x >> (8 * i)) as u8;
+                match r % 4 {
+                    0 => b'0' + r % 12,
+                    1 => b'A' + r % 28,
+                    2 => b'`' + r % 30,
+                    _ => r,
+                }
+            });
+            assert_eq!(ascii_word_prefix(u64::from_le_bytes(bytes)), naive(&bytes), "{bytes:?}");
+        }
+        for b in 0..=255u8 {
+            let v = u64::from_le_bytes([b, b'a', b'a', b'a', b'a', b'a', b'a', b'a']);
+            assert_eq!(ascii_word_prefix(v) > 0, b.is_ascii_alphanumeric(), "byte {b}");
+        }
+    }
+
+    #[test]
+    fn hashes_into_equals_token_hashes() {
+        let text = "De VS,zijn.Israëlische ﬁets 100.000";
+        let mut t = Tokenizer::new(TextOptions::default());
+        let (mut toks, mut hashes) = (Vec::new(), Vec::new());
+        t.tokenize_into(text, &mut toks, None);
+        t.hashes_into(text, &mut hashes);
+        assert_eq!(toks.iter().map(|x| x.hash).collect::<Vec<_>>(), hashes);
     }
 
     #[test]
