@@ -76,6 +76,10 @@ pub struct Config {
     pub hamming: u32,
     /// SimHash: shingle weights.
     pub weighting: Weighting,
+    /// MinHash: decide pairs whose estimate is within 4σ of the threshold by
+    /// the exact Jaccard of their shingle sets (one more read of the input,
+    /// only of those documents). Off: the estimate decides every pair.
+    pub exact_verify: bool,
     /// Find repeated passages; `None` turns them off. Passages read the
     /// input twice, so stdin must be saved to a file first.
     pub passages: Option<PassageOptions>,
@@ -104,6 +108,7 @@ impl Config {
             method: Method::MinHash,
             hamming: 3,
             weighting: Weighting::Tf,
+            exact_verify: true,
             passages: Some(PassageOptions::default()),
         }
     }
@@ -177,6 +182,11 @@ impl Config {
         };
         model::Params {
             method: self.method.name().into(),
+            verify: if self.exact_verify {
+                "exact-near-threshold".into()
+            } else {
+                "estimate".into()
+            },
             hamming: self.method.simhash().then_some(self.hamming),
             weighting: self.method.simhash().then(|| match self.weighting {
                 Weighting::Tf => "tf".to_owned(),
@@ -258,6 +268,8 @@ struct DocState {
     bytes: u64,
     words: u64,
     signature: Signature,
+    /// Shingles made (repeats counted): bounds the values behind an estimate.
+    shingles: u32,
     simhash: u64,
     fingerprints: Box<[Fingerprint]>,
 }
@@ -354,6 +366,7 @@ impl<'a> Worker<'a> {
             bytes: doc.text.len() as u64,
             words: self.words.len() as u64,
             signature,
+            shingles: u32::try_from(self.shingles.len()).unwrap_or(u32::MAX),
             simhash,
             fingerprints,
         })
@@ -511,11 +524,12 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })?;
 
     progress.stage("index");
-    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs));
+    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs, &record_doc))?;
     let clusters = cluster::components(docs.len(), found.edges());
     stats.candidate_pairs = found.candidates as u64;
     stats.verified_pairs = found.pairs.len() as u64;
     stats.simhash_pairs = found.simhash_pairs;
+    stats.exact_checked_pairs = found.exact_checked;
     stats.simhash_table_bytes = found.table_bytes;
 
     progress.stage("cluster");
@@ -669,6 +683,78 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })
 }
 
+/// Reads the input again and calls `each(range, live)` for consecutive
+/// ranges of `pairs` (sorted by their later document, `a ≤ b`) as soon as
+/// both documents of every pair in the range have been read; `live` maps
+/// each needed document to `make(worker, text)`. A document's value is
+/// dropped after the last pair that needs it, so memory holds only the
+/// documents still waiting for a partner. `purpose` names the pass in the
+/// error raised when the input changed between reads.
+fn reread_pairs<T: Send>(
+    cfg: &Config,
+    record_doc: &[Option<DocId>],
+    pairs: &[(u32, u32)],
+    purpose: &str,
+    make: impl Fn(&mut Worker<'_>, &str) -> T + Sync,
+    mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>),
+) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    debug_assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1));
+    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
+    let mut last_use: Vec<Option<u32>> = vec![None; n_docs];
+    for &(a, b) in pairs {
+        for d in [a, b] {
+            let slot = &mut last_use[d as usize];
+            *slot = Some(slot.map_or(b, |x| x.max(b)));
+        }
+    }
+    let hasher = MinHasher::new(1, cfg.seed, Variant::OnePermutation);
+    let mut live: HashMap<u32, T> = HashMap::new();
+    let mut next = 0usize;
+    let mut index = 0usize;
+    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+        let wanted: Vec<(u32, &RawRecord)> = batch
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let doc = record_doc.get(index + i).copied().flatten()?;
+                let raw = item.as_ref().ok()?;
+                last_use[doc.index()].is_some().then_some((doc.0, raw))
+            })
+            .collect();
+        let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
+            .iter()
+            .rev()
+            .find_map(|d| *d)
+            .map_or(0, |d| d.0);
+        index += batch.len();
+        let done: Vec<(u32, Option<T>)> = wanted
+            .par_iter()
+            .map_init(
+                || Worker::new(cfg, &hasher, None),
+                |w, &(d, raw)| (d, raw.parse(&cfg.source).ok().map(|doc| make(w, &doc.text))),
+            )
+            .collect();
+        live.extend(done.into_iter().filter_map(|(d, v)| v.map(|v| (d, v))));
+        let end = next + pairs[next..].partition_point(|p| p.1 <= last_doc);
+        if end > next {
+            each(next..end, &live);
+        }
+        next = end;
+        live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
+        Ok(())
+    })?;
+    if index != record_doc.len() {
+        return Err(Error::Config(format!(
+            "the inputs changed between the two reads for {purpose} ({} records, then {index})",
+            record_doc.len()
+        )));
+    }
+    Ok(())
+}
+
 /// A verified near-duplicate pair, with what each method measured.
 #[derive(Debug, Clone, Copy)]
 struct FoundPair {
@@ -684,6 +770,7 @@ struct FoundPairs {
     candidates: usize,
     simhash_pairs: u64,
     table_bytes: u64,
+    exact_checked: u64,
 }
 
 impl FoundPairs {
@@ -694,8 +781,19 @@ impl FoundPairs {
 
 /// MinHash LSH candidates verified by the Jaccard estimate, and SimHash
 /// table pairs (already exact in Hamming distance), merged by pair.
-fn near_duplicate_pairs(cfg: &Config, lsh: &LshParams, docs: &[DocState]) -> FoundPairs {
-    let mut out = FoundPairs { pairs: Vec::new(), candidates: 0, simhash_pairs: 0, table_bytes: 0 };
+fn near_duplicate_pairs(
+    cfg: &Config,
+    lsh: &LshParams,
+    docs: &[DocState],
+    record_doc: &[Option<DocId>],
+) -> Result<FoundPairs> {
+    let mut out = FoundPairs {
+        pairs: Vec::new(),
+        candidates: 0,
+        simhash_pairs: 0,
+        table_bytes: 0,
+        exact_checked: 0,
+    };
     let mut minhash: Vec<verify::VerifiedPair> = Vec::new();
     if cfg.method.minhash() {
         let keys: Vec<Box<[u64]>> = docs
@@ -710,7 +808,19 @@ fn near_duplicate_pairs(cfg: &Config, lsh: &LshParams, docs: &[DocState]) -> Fou
         drop(keys);
         out.candidates = candidates.len();
         let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
-        minhash = verify::by_minhash(&candidates, &signatures, cfg.threshold);
+        if cfg.exact_verify {
+            let counts: Vec<u32> = docs.iter().map(|d| d.shingles).collect();
+            minhash = verify_near_threshold(
+                cfg,
+                &candidates,
+                &signatures,
+                &counts,
+                record_doc,
+                &mut out,
+            )?;
+        } else {
+            minhash = verify::by_minhash(&candidates, &signatures, cfg.threshold);
+        }
     }
     let mut sim: Vec<(DocId, DocId, u32)> = Vec::new();
     if cfg.method.simhash() {
@@ -749,7 +859,66 @@ fn near_duplicate_pairs(cfg: &Config, lsh: &LshParams, docs: &[DocState]) -> Fou
         };
         out.pairs.push(pair);
     }
-    out
+    Ok(out)
+}
+
+/// MinHash verification with exact checks near the threshold: clear
+/// estimates decide; pairs within 4σ are decided by the exact Jaccard of
+/// their shingle sets, rebuilt in a streaming re-read of just those
+/// documents. Returns the accepted pairs sorted by `(a, b)`, each scored by
+/// its exact Jaccard where checked, else by its estimate.
+fn verify_near_threshold(
+    cfg: &Config,
+    candidates: &[(DocId, DocId)],
+    signatures: &[&[u32]],
+    shingle_counts: &[u32],
+    record_doc: &[Option<DocId>],
+    out: &mut FoundPairs,
+) -> Result<Vec<verify::VerifiedPair>> {
+    let triaged: Vec<(DocId, DocId, f64, verify::Triage)> = candidates
+        .par_iter()
+        .map(|&(a, b)| {
+            let est =
+                crate::minhash::jaccard_estimate(signatures[a.index()], signatures[b.index()]);
+            let fewest = shingle_counts[a.index()].min(shingle_counts[b.index()]) as usize;
+            (a, b, est, verify::triage(est, cfg.threshold, cfg.num_perm.min(fewest)))
+        })
+        .collect();
+    let mut accepted: Vec<verify::VerifiedPair> = triaged
+        .iter()
+        .filter(|t| t.3 == verify::Triage::Accept)
+        .map(|&(a, b, score, _)| verify::VerifiedPair { a, b, score })
+        .collect();
+    let mut uncertain: Vec<(u32, u32)> = triaged
+        .iter()
+        .filter(|t| t.3 == verify::Triage::Uncertain)
+        .map(|t| (t.0.0, t.1.0))
+        .collect();
+    uncertain.sort_by_key(|&(a, b)| (b, a));
+    out.exact_checked = uncertain.len() as u64;
+    let shingle_set = |w: &mut Worker<'_>, text: &str| {
+        w.shingle(text);
+        let mut set = std::mem::take(&mut w.shingles);
+        set.sort_unstable();
+        set.dedup();
+        set.into_boxed_slice()
+    };
+    reread_pairs(cfg, record_doc, &uncertain, "exact verification", shingle_set, |range, live| {
+        let checked: Vec<verify::VerifiedPair> = uncertain[range]
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let j = verify::exact_jaccard(live.get(&a)?, live.get(&b)?);
+                (j >= cfg.threshold).then_some(verify::VerifiedPair {
+                    a: DocId(a),
+                    b: DocId(b),
+                    score: j,
+                })
+            })
+            .collect();
+        accepted.extend(checked);
+    })?;
+    accepted.par_sort_unstable_by_key(|p| (p.a, p.b));
+    Ok(accepted)
 }
 
 /// A passage group with byte spans, before it becomes a report entry.
@@ -808,62 +977,20 @@ fn find_passages(
     let record_of: Vec<usize> =
         record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
 
-    // Second read: the words of involved documents, refined batch by batch.
-    // A document's words are dropped after the last candidate that needs
-    // them (candidates pair an earlier document `a` with a later `b`), so
-    // memory holds the documents still waiting for a partner, not all.
-    let mut last_use: Vec<u32> = vec![0; n_docs];
-    for m in &candidates {
-        last_use[m.a as usize] = last_use[m.a as usize].max(m.b);
-        last_use[m.b as usize] = last_use[m.b as usize].max(m.b);
-    }
+    // Second read: the words of involved documents, refined as soon as both
+    // documents of a candidate are read (see `reread_pairs`).
     let mut by_b = candidates;
     by_b.sort_by_key(|m| (m.b, m.a, m.a_start, m.b_start));
+    let keys: Vec<(u32, u32)> = by_b.iter().map(|m| (m.a, m.b)).collect();
     let mut refined = Refined::default();
-    let mut live: HashMap<u32, DocWords> = HashMap::new();
-    let mut next_candidate = 0usize;
-    if !by_b.is_empty() {
-        let mut index = 0usize;
-        read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
-            let wanted: Vec<(u32, &RawRecord)> = batch
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| {
-                    let doc = record_doc.get(index + i).copied().flatten()?;
-                    let raw = item.as_ref().ok()?;
-                    involved[doc.index()].then_some((doc.0, raw))
-                })
-                .collect();
-            let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
-                .iter()
-                .rev()
-                .find_map(|d| *d)
-                .map_or(0, |d| d.0);
-            index += batch.len();
-            let done: Vec<(u32, Option<DocWords>)> = wanted
-                .par_iter()
-                .map_init(
-                    || Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
-                    |tok, &(d, raw)| {
-                        (d, raw.parse(&cfg.source).ok().map(|doc| DocWords::new(tok, &doc.text)))
-                    },
-                )
-                .collect();
-            live.extend(done.into_iter().filter_map(|(d, w)| w.map(|w| (d, w))));
-            // Every candidate whose later document has now been read.
-            let end = next_candidate + by_b[next_candidate..].partition_point(|m| m.b <= last_doc);
-            refined.refine(&by_b[next_candidate..end], popts, |d| live.get(&d));
-            next_candidate = end;
-            live.retain(|&d, _| last_use[d as usize] > last_doc);
-            Ok(())
-        })?;
-        if index != record_doc.len() {
-            return Err(Error::Config(format!(
-                "the inputs changed between the two reads for passages ({} records, then {index})",
-                record_doc.len()
-            )));
-        }
-    }
+    reread_pairs(
+        cfg,
+        record_doc,
+        &keys,
+        "passages",
+        |w, text| DocWords::new(&mut w.tokenizer, text),
+        |range, live| refined.refine(&by_b[range], popts, |d| live.get(&d)),
+    )?;
     let groups = refined.into_groups(popts);
 
     // Third read: the text of each group's first occurrence, for the report.

@@ -175,6 +175,15 @@ pub enum ProgressArg {
     None,
 }
 
+/// MinHash verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyArg {
+    /// Exact Jaccard near the threshold.
+    Exact,
+    /// The estimate only.
+    Estimate,
+}
+
 /// Detection methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {
@@ -236,6 +245,13 @@ pub struct Common {
     /// (boilerplate) weigh less.
     #[arg(long, value_enum, default_value_t = WeightingArg::Tf)]
     pub weighting: WeightingArg,
+
+    /// MinHash verification. exact: pairs whose estimate is within 4 standard
+    /// errors of --threshold are decided by the exact Jaccard of their
+    /// shingle sets (those documents are read once more). estimate: the
+    /// signature estimate decides every pair (one read).
+    #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]
+    pub verify: VerifyArg,
 
     /// Jaccard similarity two documents must reach to be near-duplicates,
     /// estimated from their MinHash signatures.

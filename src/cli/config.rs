@@ -12,7 +12,7 @@ use neardup::shingle::ShingleKind;
 use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
 
-use super::args::{Common, KeepArg, MethodArg, MinHashVariant, WeightingArg};
+use super::args::{Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg};
 use neardup::pipeline::Method;
 use neardup::simhash::Weighting;
 
@@ -44,6 +44,7 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
         MethodArg::Both => Method::Both,
     };
     cfg.hamming = a.hamming;
+    cfg.exact_verify = a.verify == VerifyArg::Exact;
     cfg.weighting = match a.weighting {
         WeightingArg::Tf => Weighting::Tf,
         WeightingArg::Tfidf => Weighting::TfIdf,
@@ -64,7 +65,9 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
     let mut spool = None;
     for input in &mut cfg.inputs {
-        if *input == Input::Stdin && (two_reads || cfg.passages.is_some()) {
+        let rereads =
+            two_reads || cfg.passages.is_some() || (cfg.exact_verify && cfg.method.minhash());
+        if *input == Input::Stdin && rereads {
             let mut tmp = tempfile::NamedTempFile::new().context("cannot save stdin")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot save stdin")?;
             tmp.flush()?;

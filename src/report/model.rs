@@ -34,6 +34,8 @@ pub struct Report {
 pub struct Params {
     /// Detection method (`minhash`, or `none` for passages alone).
     pub method: String,
+    /// MinHash verification: `exact-near-threshold` or `estimate`.
+    pub verify: String,
     /// Shortest repeated passage reported, in words; absent when passages
     /// are off.
     pub min_passage_words: Option<usize>,
@@ -102,6 +104,9 @@ pub struct Stats {
     pub candidate_pairs: u64,
     /// Pairs that passed verification (all methods).
     pub verified_pairs: u64,
+    /// MinHash candidates within 4σ of the threshold, decided by their
+    /// exact Jaccard.
+    pub exact_checked_pairs: u64,
     /// Pairs found by the SimHash tables.
     pub simhash_pairs: u64,
     /// Bytes of one SimHash table (tables are built one at a time).

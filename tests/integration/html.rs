@@ -77,11 +77,15 @@ fn html_report_renders_clusters_and_highlights_without_errors() {
         "script errors: {}",
         &d[d.find("data-errors").unwrap()..][..200]
     );
-    // First page of clusters (58 clusters, 50 a page), the first one opened
+    let clusters = crate::util::report(&["scan", "data/seeds", "data/labelled/help_nl.jsonl"])["stats"]["clusters"]
+        .as_u64()
+        .unwrap();
+    assert!(clusters > 50, "{clusters}");
+    // First page of clusters (50 a page), the first one opened
     // with its members side by side and shared text highlighted; the seed
     // article opened with its repeated body highlighted in place.
     assert_eq!(d.matches(r#"class="cluster"#).count(), 50);
-    assert!(d.contains("page 1 of 2 (58 clusters)"));
+    assert!(d.contains(&format!("page 1 of 2 ({clusters} clusters)")));
     assert!(d.contains("Cluster #0: 5 documents"));
     assert!(d.matches(r#"<mark class="shared">"#).count() >= 5);
     assert!(d.matches(r#"<mark class="repeat">"#).count() >= 2);

@@ -103,3 +103,41 @@ fn simhash_and_both_methods() {
     assert_eq!(tfidf["params"]["weighting"], "tfidf");
     assert!(pairs(&tfidf) > 0);
 }
+
+/// Near the threshold the exact Jaccard decides, whatever the seed. Pairs
+/// built by hand: 100 distinct words, then the last m replaced: 5-shingle
+/// Jaccard (96 − m)/(96 + m): m = 10 gives 86/106 = 0.811, m = 11 gives
+/// 85/107 = 0.794.
+#[test]
+fn exact_verification_decides_near_the_threshold() {
+    let words = |prefix: &str, range: std::ops::Range<usize>| -> Vec<String> {
+        range.map(|i| format!("{prefix}{i}")).collect()
+    };
+    let base = words("w", 0..100);
+    let edit = |m: usize| {
+        let mut w = base[..100 - m].to_vec();
+        w.extend(words(&format!("x{m}q"), 0..m));
+        w.join(" ")
+    };
+    let line = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
+    let input = [
+        line("a", &base.join(" ")),
+        line("b10", &edit(10)),
+        line("c", &words("v", 0..100).join(" ")),
+        line("c11", &{
+            let mut w = words("v", 0..89);
+            w.extend(words("y", 0..11));
+            w.join(" ")
+        }),
+    ]
+    .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let f = crate::util::write(dir.path(), "near.jsonl", input.as_bytes());
+    for seed in ["0", "1", "2", "3", "4", "5", "6", "7"] {
+        let r =
+            report(&["scan", &f, "--no-passages", "--bands", "32", "--rows", "4", "--seed", seed]);
+        assert_eq!(clusters(&r), vec![vec!["a".to_owned(), "b10".to_owned()]], "seed {seed}");
+        assert_eq!(r["params"]["verify"], "exact-near-threshold");
+        assert_eq!(r["stats"]["exact_checked_pairs"], 2, "seed {seed}");
+    }
+}
