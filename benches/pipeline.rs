@@ -1,6 +1,7 @@
-//! Whole-run throughput: `scan --no-passages` (read, parse, normalize,
-//! shingle, MinHash 128, LSH, verify, cluster, report) and `scan` with
-//! passages (a second read) over a generated news-like JSON Lines
+//! Whole-run throughput: `scan --no-passages --verify estimate` (one read:
+//! parse, normalize, shingle, MinHash 128, LSH, verify, cluster, report),
+//! `scan --no-passages` (plus the exact check of pairs near the threshold,
+//! a partial second read) and `scan` with passages (more reads) over a generated news-like JSON Lines
 //! collection of 100 MB, side by side with `wc -w` reading the same file
 //! (the floor of touching every word).
 //!
@@ -51,6 +52,12 @@ fn whole_run(c: &mut Criterion) {
             assert!(out.status.success());
             black_box(out.stdout)
         })
+    });
+    let mut one_read = Config::new(vec![Input::Path(path.clone())]);
+    one_read.passages = None;
+    one_read.exact_verify = false;
+    g.bench_function("neardup scan --no-passages --verify estimate", |b| {
+        b.iter(|| black_box(neardup::scan(&one_read, &NoProgress).unwrap().report.stats.clusters))
     });
     let mut cfg = Config::new(vec![Input::Path(path.clone())]);
     cfg.passages = None;

@@ -261,6 +261,14 @@ function showDoc(doc, members) {{
   box.appendChild(out);
   return box;
 }}
+// Previous / next buttons and "page i of n (total what)" for a paged list.
+function pager(id, current, total, what, go) {{
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const box = document.getElementById(id); box.textContent = "";
+  const prev = el("button", "previous"); prev.disabled = current === 0; prev.onclick = () => go(current - 1);
+  const next = el("button", "next"); next.disabled = current + 1 >= pages; next.onclick = () => go(current + 1);
+  box.append(prev, el("span", `page ${{current + 1}} of ${{pages}} (${{total}} ${{what}})`), next);
+}}
 let filtered = D.clusters.map((c, i) => i), page = 0;
 function renderClusters() {{
   const list = document.getElementById("clusters"); list.textContent = "";
@@ -272,11 +280,7 @@ function renderClusters() {{
     li.addEventListener("click", () => openCluster(i, li));
     list.appendChild(li);
   }});
-  const pages = Math.max(1, Math.ceil(filtered.length / PAGE));
-  const pager = document.getElementById("pager"); pager.textContent = "";
-  const prev = el("button", "previous"); prev.disabled = page === 0; prev.onclick = () => {{ page--; renderClusters(); }};
-  const next = el("button", "next"); next.disabled = page + 1 >= pages; next.onclick = () => {{ page++; renderClusters(); }};
-  pager.append(prev, el("span", `page ${{page + 1}} of ${{pages}} (${{filtered.length}} clusters)`), next);
+  pager("pager", page, filtered.length, "clusters", p => {{ page = p; renderClusters(); }});
 }}
 function openCluster(i, li) {{
   document.querySelectorAll("#clusters li.active").forEach(x => x.classList.remove("active"));
@@ -304,11 +308,7 @@ function renderRepeats() {{
     li.addEventListener("click", () => {{ const v = document.getElementById("repeat-view"); v.textContent = ""; v.appendChild(showDoc(doc, null)); }});
     list.appendChild(li);
   }});
-  const pages = Math.max(1, Math.ceil(repeated.length / PAGE));
-  const pager = document.getElementById("rpager"); pager.textContent = "";
-  const prev = el("button", "previous"); prev.disabled = rpage === 0; prev.onclick = () => {{ rpage--; renderRepeats(); }};
-  const next = el("button", "next"); next.disabled = rpage + 1 >= pages; next.onclick = () => {{ rpage++; renderRepeats(); }};
-  pager.append(prev, el("span", `page ${{rpage + 1}} of ${{pages}} (${{repeated.length}} documents)`), next);
+  pager("rpager", rpage, repeated.length, "documents", p => {{ rpage = p; renderRepeats(); }});
 }}
 renderClusters(); renderRepeats();
 if (D.clusters.length) openCluster(0, document.querySelector("#clusters li"));
