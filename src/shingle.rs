@@ -68,7 +68,7 @@ fn combine(words: &[u64], seed: u64) -> u64 {
 ///
 /// The window hash is a polynomial in the word hashes, updated in O(1) as
 /// the window slides (Karp–Rabin), then avalanched with `fmix64`: two
-/// multiplications per shingle whatever k is. Equal to [`combine`] on every
+/// multiplications per shingle whatever k is. Equal to the direct `combine` on every
 /// window (a unit test checks).
 pub fn word_shingles(words: &[u64], k: usize, seed: u64, out: &mut Vec<u64>) {
     debug_assert!(k > 0);

@@ -104,7 +104,8 @@ for tool in $TOOLS; do
         continue
     fi
     if [ "$tool" = neardup ]; then
-        cmd=("$NEARDUP" scan "$INPUT" --no-timing -q -o "$OUT/$tool.clusters")
+        # Near-duplicate documents only, as the peers do: no passage search.
+        cmd=("$NEARDUP" scan "$INPUT" --no-passages --no-timing -q -o "$OUT/$tool.clusters")
     else
         cmd=("$PY" "$HERE/peer.py" "$tool" "$INPUT" "$OUT/$tool.clusters")
     fi
