@@ -968,12 +968,6 @@ fn find_passages(
     drop(fps);
     let candidates = align::chains(&seeds, popts);
     drop(seeds);
-    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
-    let mut involved: BitVec = BitVec::repeat(false, n_docs);
-    for m in &candidates {
-        involved.set(m.a as usize, true);
-        involved.set(m.b as usize, true);
-    }
     let record_of: Vec<usize> =
         record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
 
