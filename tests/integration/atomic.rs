@@ -30,7 +30,7 @@ fn killed_runs_leave_old_or_complete_output() {
     let complete = std::fs::read(&out).unwrap();
     assert!(complete.len() > 10_000_000);
     let mut outcomes = (0, 0);
-    for delay_ms in [20, 80, 200, 400, 700, 1000, 1500] {
+    for (i, delay_ms) in [20, 80, 200, 400, 700, 1000, 1500, 50, 300, 900].into_iter().enumerate() {
         std::fs::write(&out, b"OLD").unwrap();
         let bin = assert_cmd::cargo::cargo_bin("neardup");
         let mut child = std::process::Command::new(bin)
@@ -40,7 +40,13 @@ fn killed_runs_leave_old_or_complete_output() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill();
+        if i < 7 {
+            let _ = child.kill(); // SIGKILL
+        } else {
+            // SIGINT, as Ctrl-C sends it.
+            let _ =
+                std::process::Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
+        }
         let _ = child.wait();
         let now = std::fs::read(&out).unwrap();
         if now == b"OLD" {
