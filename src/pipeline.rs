@@ -137,7 +137,9 @@ impl Config {
                 ));
             }
         }
-        if self.inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        if self.inputs.iter().filter(|i| matches!(i, Input::Stdin | Input::SavedStdin(_))).count()
+            > 1
+        {
             return bad("- (stdin) can be given only once".into());
         }
         if let Some(p) = self.passages {
@@ -341,6 +343,8 @@ impl<'a> Worker<'a> {
         if self.words.is_empty() {
             return Err(raw.skip(SkipReason::Empty));
         }
+        // Counted before `self.shingles` is reused as scratch below.
+        let shingle_count = u32::try_from(self.shingles.len()).unwrap_or(u32::MAX);
         let signature = if self.cfg.method.minhash() {
             self.hasher.sign(&self.shingles)
         } else {
@@ -366,7 +370,7 @@ impl<'a> Worker<'a> {
             bytes: doc.text.len() as u64,
             words: self.words.len() as u64,
             signature,
-            shingles: u32::try_from(self.shingles.len()).unwrap_or(u32::MAX),
+            shingles: shingle_count,
             simhash,
             fingerprints,
         })
@@ -401,14 +405,12 @@ fn read_batches(
                 let _ = tx.send(batch);
             }
         });
-        // Drain on error too, so the reader thread is never left blocked.
-        let mut result = Ok(());
+        // On an error, dropping the receiver makes the reader's next send
+        // fail, so it stops instead of reading the rest of the input.
         for batch in rx {
-            if result.is_ok() {
-                result = each(batch);
-            }
+            each(batch)?;
         }
-        result
+        Ok(())
     })
 }
 
@@ -724,11 +726,13 @@ fn reread_pairs<T: Send>(
                 last_use[doc.index()].is_some().then_some((doc.0, raw))
             })
             .collect();
+        // The last document read so far; none yet if every record so far
+        // was skipped (then no pair can be complete).
         let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
             .iter()
             .rev()
             .find_map(|d| *d)
-            .map_or(0, |d| d.0);
+            .map(|d| d.0);
         index += batch.len();
         let done: Vec<(u32, Option<T>)> = wanted
             .par_iter()
@@ -738,6 +742,7 @@ fn reread_pairs<T: Send>(
             )
             .collect();
         live.extend(done.into_iter().filter_map(|(d, v)| v.map(|v| (d, v))));
+        let Some(last_doc) = last_doc else { return Ok(()) };
         let end = next + pairs[next..].partition_point(|p| p.1 <= last_doc);
         if end > next {
             each(next..end, &live);
@@ -1201,4 +1206,43 @@ pub fn write_deduplicated(
         )));
     }
     Ok(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shingle count kept for the exact-check band is the document's,
+    /// not that of the passage windows made after it from the same buffer.
+    #[test]
+    fn shingle_count_is_the_documents() {
+        let text = "een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien \
+                    veertien vijftien zestien zeventien achttien negentien twintig eenentwintig";
+        let raw = RawRecord {
+            source: "t.jsonl".into(),
+            line: Some(1),
+            kind: RawKind::JsonLine,
+            bytes: serde_json::json!({ "text": text }).to_string().into_bytes(),
+        };
+        for shingle in [ShingleKind::Chars(5), ShingleKind::Words(7)] {
+            let mut cfg = Config::new(vec![Input::Stdin]);
+            cfg.shingle = shingle;
+            let hasher = MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant);
+            let mut w = Worker::new(&cfg, &hasher, None);
+            let state = w.sketch(&raw).unwrap();
+            let mut expected = Vec::new();
+            match shingle {
+                ShingleKind::Chars(k) => {
+                    let norm: String = text.split_whitespace().map(|x| format!("{x} ")).collect();
+                    shingle::char_shingles(&norm, k, cfg.seed, &mut expected);
+                }
+                ShingleKind::Words(k) => {
+                    let words: Vec<u64> = (0..21).collect();
+                    shingle::word_shingles(&words, k, cfg.seed, &mut expected);
+                }
+            }
+            assert_eq!(state.shingles as usize, expected.len(), "{shingle:?}");
+            assert!(!state.fingerprints.is_empty(), "passage windows were made too");
+        }
+    }
 }

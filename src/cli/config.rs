@@ -65,14 +65,16 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
     let mut spool = None;
     for input in &mut cfg.inputs {
-        let rereads =
-            two_reads || cfg.passages.is_some() || (cfg.exact_verify && cfg.method.minhash());
+        let rereads = two_reads
+            || a.html.is_some()
+            || cfg.passages.is_some()
+            || (cfg.exact_verify && cfg.method.minhash());
         if *input == Input::Stdin && rereads {
             let mut tmp = tempfile::NamedTempFile::new().context("cannot save stdin")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot save stdin")?;
             tmp.flush()?;
             let path = tmp.into_temp_path();
-            *input = Input::Path(path.to_path_buf());
+            *input = Input::SavedStdin(path.to_path_buf());
             spool = Some(path);
         }
     }

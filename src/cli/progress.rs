@@ -140,7 +140,7 @@ pub fn input_size(inputs: &[neardup::source::Input]) -> Option<u64> {
     use neardup::source::Input;
     let mut total = 0;
     for i in inputs {
-        let Input::Path(p) = i else { return None };
+        let (Input::Path(p) | Input::SavedStdin(p)) = i else { return None };
         let m = std::fs::metadata(p).ok()?;
         if m.is_dir() {
             for (path, _) in neardup::source::walk(p).into_iter().flatten() {

@@ -29,6 +29,9 @@ pub enum Input {
     Path(PathBuf),
     /// JSON Lines on standard input (`-`).
     Stdin,
+    /// Standard input saved to this file (so it can be read twice); named
+    /// `-` in ids and skips, as stdin itself.
+    SavedStdin(PathBuf),
 }
 
 impl Input {
@@ -116,7 +119,7 @@ impl RawRecord {
 #[derive(Debug, Clone)]
 enum Unit {
     Text { path: PathBuf, id: String },
-    Jsonl { path: PathBuf },
+    Jsonl { path: PathBuf, name: String },
     Stdin,
     Failed(Skip),
 }
@@ -143,6 +146,9 @@ impl Reader {
             match input {
                 Input::Stdin => units.push(Unit::Stdin),
                 Input::Path(p) => expand(p, &mut units),
+                Input::SavedStdin(p) => {
+                    units.push(Unit::Jsonl { path: p.clone(), name: "-".into() });
+                }
             }
         }
         Reader { units: units.into_iter(), current: None }
@@ -169,7 +175,7 @@ fn expand(path: &Path, units: &mut Vec<Unit>) {
             if is_txt(path) {
                 units.push(Unit::Text { path: path.to_path_buf(), id: name });
             } else {
-                units.push(Unit::Jsonl { path: path.to_path_buf() });
+                units.push(Unit::Jsonl { path: path.to_path_buf(), name });
             }
         }
     }
@@ -212,6 +218,9 @@ impl Iterator for Reader {
                         while bytes.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
                             bytes.pop();
                         }
+                        if src.line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+                            bytes.drain(..3); // a UTF-8 byte-order mark is not data
+                        }
                         if bytes.iter().all(u8::is_ascii_whitespace) {
                             continue; // a blank line holds no record
                         }
@@ -249,15 +258,12 @@ impl Iterator for Reader {
                         Err(e) => Err(unreadable(&name, None, &e)),
                     });
                 }
-                Unit::Jsonl { path } => {
-                    let name = path.display().to_string();
-                    match open_lines(&path) {
-                        Ok(reader) => {
-                            self.current = Some(LineSource { name: name.into(), reader, line: 0 })
-                        }
-                        Err(e) => return Some(Err(unreadable(&name, None, &e))),
+                Unit::Jsonl { path, name } => match open_lines(&path) {
+                    Ok(reader) => {
+                        self.current = Some(LineSource { name: name.into(), reader, line: 0 })
                     }
-                }
+                    Err(e) => return Some(Err(unreadable(&name, None, &e))),
+                },
                 Unit::Stdin => {
                     let reader = Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()));
                     self.current = Some(LineSource { name: "-".into(), reader, line: 0 });

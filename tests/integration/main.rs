@@ -7,5 +7,6 @@ mod determinism;
 mod hostile;
 mod html;
 mod passages;
+mod regressions;
 mod truth;
 mod util;
