@@ -81,3 +81,22 @@ fn byte_order_mark_is_ignored() {
     assert_eq!(r["stats"]["documents"], 1);
     assert_eq!(r["stats"]["skipped"], 0);
 }
+
+/// `--strip-repeats` rewrites a record's text but keeps its other fields as
+/// written: big integers and long decimals are not rounded.
+#[test]
+fn strip_repeats_keeps_other_fields_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{PASSAGE}\n\n{PASSAGE}");
+    let record = format!(
+        r#"{{"id": 123456789012345678901234567890, "score": 0.1000000000000000055511151231257827, "text": {}}}"#,
+        serde_json::to_string(&text).unwrap()
+    );
+    let f = write(dir.path(), "in.jsonl", record.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    neardup().args(["dedup", &f, "--strip-repeats", "-q", "-o"]).arg(&out).assert().success();
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.starts_with(r#"{"id":123456789012345678901234567890,"score":0.1000000000000000055511151231257827,"text":"#), "{written}");
+    let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(v["text"].as_str().unwrap().matches("veertig").count(), 1);
+}
