@@ -618,23 +618,16 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc))?;
         stats.repeated_passages = found.groups.len() as u64;
         stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
-        let (within, across) = repeated_bytes(&found.groups);
-        stats.repeated_bytes_within = within;
-        stats.repeated_bytes_across = across;
-        stats.repeated_share_within = model::round4(within as f64 / stats.bytes.max(1) as f64);
-        stats.repeated_share_across = model::round4(across as f64 / stats.bytes.max(1) as f64);
-        for g in &found.groups {
-            let mut seen: HashSet<u32> = HashSet::new();
-            for o in &g.occurrences {
-                if !seen.insert(o.doc) {
-                    let rec = found.record_of[o.doc as usize];
-                    repeats.entry(rec).or_insert_with(Vec::new).push(o.span);
-                }
-            }
-        }
-        for v in repeats.values_mut() {
-            v.sort();
-        }
+        let (within, across) = repeated_spans(&found.groups);
+        stats.repeated_bytes_within = covered_bytes(&within);
+        stats.repeated_bytes_across = covered_bytes(&across);
+        stats.repeated_share_within =
+            model::round4(stats.repeated_bytes_within as f64 / stats.bytes.max(1) as f64);
+        stats.repeated_share_across =
+            model::round4(stats.repeated_bytes_across as f64 / stats.bytes.max(1) as f64);
+        // What --strip-repeats removes is exactly the within-document repeats.
+        repeats =
+            within.into_iter().map(|(d, spans)| (found.record_of[d as usize], spans)).collect();
         passages = found
             .groups
             .into_iter()
@@ -1034,15 +1027,16 @@ fn find_passages(
     Ok(Found { groups: out, record_of })
 }
 
-/// Bytes of repeated text: `within` counts every occurrence that repeats an
-/// earlier occurrence of its group in the same document (what
-/// `--strip-repeats` removes); `across` counts, in every document but the
-/// group's first, the first occurrence of the group there (text the document
-/// shares with an earlier one). Overlapping occurrences are counted once per
-/// document.
-fn repeated_bytes(groups: &[FoundGroup]) -> (u64, u64) {
-    let mut within: std::collections::BTreeMap<u32, Vec<Span>> = Default::default();
-    let mut across: std::collections::BTreeMap<u32, Vec<Span>> = Default::default();
+/// Spans of repeated text per document, sorted: `within` holds every
+/// occurrence that repeats an earlier occurrence of its group in the same
+/// document (what `--strip-repeats` removes); `across` holds, in every
+/// document but the group's first, the first occurrence of the group there
+/// (text the document shares with an earlier one).
+type SpansByDoc = std::collections::BTreeMap<u32, Vec<Span>>;
+
+fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
+    let mut within = SpansByDoc::new();
+    let mut across = SpansByDoc::new();
     for g in groups {
         let first_doc = g.occurrences[0].doc;
         let mut seen: HashSet<u32> = HashSet::new();
@@ -1054,24 +1048,29 @@ fn repeated_bytes(groups: &[FoundGroup]) -> (u64, u64) {
             }
         }
     }
-    let covered = |m: std::collections::BTreeMap<u32, Vec<Span>>| -> u64 {
-        m.into_values()
-            .map(|mut spans| {
-                spans.sort();
-                let mut total = 0u64;
-                let mut end = 0u32;
-                for s in spans {
-                    let start = s.start.max(end);
-                    if s.end > start {
-                        total += u64::from(s.end - start);
-                        end = s.end;
-                    }
+    for spans in within.values_mut().chain(across.values_mut()) {
+        spans.sort();
+    }
+    (within, across)
+}
+
+/// Bytes covered by the spans, overlapping spans counted once per document.
+fn covered_bytes(spans: &SpansByDoc) -> u64 {
+    spans
+        .values()
+        .map(|spans| {
+            let mut total = 0u64;
+            let mut end = 0u32;
+            for s in spans {
+                let start = s.start.max(end);
+                if s.end > start {
+                    total += u64::from(s.end - start);
+                    end = s.end;
                 }
-                total
-            })
-            .sum()
-    };
-    (covered(within), covered(across))
+            }
+            total
+        })
+        .sum()
 }
 
 /// Reads every document of `inputs` into memory, with the skips (for small
