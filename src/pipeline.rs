@@ -292,7 +292,8 @@ pub struct Outcome {
 /// Per-thread state: tokenizer and buffers.
 struct Worker<'a> {
     cfg: &'a Config,
-    hasher: &'a MinHasher,
+    /// Needed only to sketch (`sketch`); passes that only shingle have none.
+    hasher: Option<&'a MinHasher>,
     df: Option<&'a DocFrequency>,
     sorted: Vec<u64>,
     tokenizer: Tokenizer,
@@ -303,7 +304,11 @@ struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
-    fn new(cfg: &'a Config, hasher: &'a MinHasher, df: Option<&'a DocFrequency>) -> Worker<'a> {
+    fn new(
+        cfg: &'a Config,
+        hasher: Option<&'a MinHasher>,
+        df: Option<&'a DocFrequency>,
+    ) -> Worker<'a> {
         Worker {
             cfg,
             hasher,
@@ -346,7 +351,7 @@ impl<'a> Worker<'a> {
         // Counted before `self.shingles` is reused as scratch below.
         let shingle_count = u32::try_from(self.shingles.len()).unwrap_or(u32::MAX);
         let signature = if self.cfg.method.minhash() {
-            self.hasher.sign(&self.shingles)
+            self.hasher.expect("BUG: sketching without a MinHasher").sign(&self.shingles)
         } else {
             Box::default()
         };
@@ -420,18 +425,14 @@ const DF_LOG2_WIDTH: u32 = 20;
 
 /// A read of the whole input that counts, for every shingle, the documents
 /// holding it (for SimHash tf-idf weights).
-fn document_frequencies(
-    cfg: &Config,
-    hasher: &MinHasher,
-    pool: &rayon::ThreadPool,
-) -> Result<DocFrequency> {
+fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
     let mut total = DocFrequency::new(DF_LOG2_WIDTH);
     read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
         let part = pool.install(|| {
             batch
                 .par_iter()
                 .fold(
-                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, hasher, None)),
+                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, None, None)),
                     |(mut df, mut w), item| {
                         if let Some(doc) =
                             item.as_ref().ok().and_then(|r| r.parse(&cfg.source).ok())
@@ -476,7 +477,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 
     let df = if cfg.method.simhash() && cfg.weighting == Weighting::TfIdf {
         progress.stage("document frequencies");
-        Some(document_frequencies(cfg, &hasher, &pool)?)
+        Some(document_frequencies(cfg, &pool)?)
     } else {
         None
     };
@@ -489,7 +490,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
             batch
                 .par_iter()
                 .map_init(
-                    || Worker::new(cfg, &hasher, df.as_ref()),
+                    || Worker::new(cfg, Some(&hasher), df.as_ref()),
                     |w, item| match item {
                         Ok(raw) => w.sketch(raw),
                         Err(skip) => Err(skip.clone()),
@@ -705,7 +706,6 @@ fn reread_pairs<T: Send>(
             *slot = Some(slot.map_or(b, |x| x.max(b)));
         }
     }
-    let hasher = MinHasher::new(1, cfg.seed, Variant::OnePermutation);
     let mut live: HashMap<u32, T> = HashMap::new();
     let mut next = 0usize;
     let mut index = 0usize;
@@ -730,7 +730,7 @@ fn reread_pairs<T: Send>(
         let done: Vec<(u32, Option<T>)> = wanted
             .par_iter()
             .map_init(
-                || Worker::new(cfg, &hasher, None),
+                || Worker::new(cfg, None, None),
                 |w, &(d, raw)| (d, raw.parse(&cfg.source).ok().map(|doc| make(w, &doc.text))),
             )
             .collect();
@@ -1227,7 +1227,7 @@ mod tests {
             let mut cfg = Config::new(vec![Input::Stdin]);
             cfg.shingle = shingle;
             let hasher = MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant);
-            let mut w = Worker::new(&cfg, &hasher, None);
+            let mut w = Worker::new(&cfg, Some(&hasher), None);
             let state = w.sketch(&raw).unwrap();
             let mut expected = Vec::new();
             match shingle {
