@@ -83,6 +83,12 @@ def batches(path):
         yield ids, texts
 
 
+def shingled_batches(path):
+    """Batches of (id, shingle set) for the documents that have words."""
+    for bids, texts in batches(path):
+        yield [(i, sh) for i, sh in ((i, shingles(t)) for i, t in zip(bids, texts)) if sh]
+
+
 class UnionFind:
     def __init__(self):
         self.parent = {}
@@ -118,12 +124,9 @@ def run_datasketch(path):
 
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     uf, ids, n = UnionFind(), [], 0
-    for bids, texts in batches(path):
+    for docs in shingled_batches(path):
         batch = []
-        for i, t in zip(bids, texts):
-            sh = shingles(t)
-            if not sh:
-                continue
+        for i, sh in docs:
             m = MinHash(num_perm=NUM_PERM)
             m.update_batch([s.encode("utf-8") for s in sh])
             lsh.insert(n, m)
@@ -143,13 +146,9 @@ def run_rensa(path):
 
     lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=BANDS)
     uf, ids, sketches = UnionFind(), [], []
-    for bids, texts in batches(path):
-        sets, keep = [], []
-        for i, t in zip(bids, texts):
-            sh = shingles(t)
-            if sh:
-                sets.append(list(sh))
-                keep.append(i)
+    for docs in shingled_batches(path):
+        sets = [list(sh) for _, sh in docs]
+        keep = [i for i, _ in docs]
         mhs = RMinHash.from_token_sets(sets, num_perm=NUM_PERM, seed=42)
         start = len(sketches)
         keys = list(range(start, start + len(mhs)))
@@ -180,14 +179,10 @@ def run_gaoya(path):
     )
     native = index.minhash_index
     uf, ids = UnionFind(), []
-    for bids, texts in batches(path):
-        toks, keys = [], []
-        for i, t in zip(bids, texts):
-            sh = shingles(t)
-            if sh:
-                keys.append(len(ids))
-                ids.append(i)
-                toks.append(list(sh))
+    for docs in shingled_batches(path):
+        keys = list(range(len(ids), len(ids) + len(docs)))
+        ids.extend(i for i, _ in docs)
+        toks = [list(sh) for _, sh in docs]
         native.par_bulk_insert_tokens(keys, toks)
         for k, found in zip(keys, native.par_bulk_query_tokens(toks)):
             for other in found:  # gaoya returns only candidates whose estimate >= threshold
