@@ -272,6 +272,8 @@ struct DocState {
     signature: Signature,
     /// Shingles made (repeats counted): bounds the values behind an estimate.
     shingles: u32,
+    /// The exact shingle set of a short document (see [`verify::Evidence`]).
+    short_set: Option<Box<[u64]>>,
     simhash: u64,
     fingerprints: Box<[Fingerprint]>,
 }
@@ -350,10 +352,11 @@ impl<'a> Worker<'a> {
         }
         // Counted before `self.shingles` is reused as scratch below.
         let shingle_count = u32::try_from(self.shingles.len()).unwrap_or(u32::MAX);
-        let signature = if self.cfg.method.minhash() {
-            self.hasher.expect("BUG: sketching without a MinHasher").sign(&self.shingles)
+        let (signature, short_set) = if self.cfg.method.minhash() {
+            let hasher = self.hasher.expect("BUG: sketching without a MinHasher");
+            (hasher.sign(&self.shingles), verify::short_set(&self.shingles, self.cfg.num_perm))
         } else {
-            Box::default()
+            (Box::default(), None)
         };
         let simhash = if self.cfg.method.simhash() {
             match self.df {
@@ -376,6 +379,7 @@ impl<'a> Worker<'a> {
             words: self.words.len() as u64,
             signature,
             shingles: shingle_count,
+            short_set,
             simhash,
             fingerprints,
         })
@@ -802,23 +806,30 @@ fn near_duplicate_pairs(
                 k.into_boxed_slice()
             })
             .collect();
-        let candidates = lsh::candidates(&keys, lsh.bands);
-        drop(keys);
-        out.candidates = candidates.len();
         let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
-        if cfg.exact_verify {
-            let counts: Vec<u32> = docs.iter().map(|d| d.shingles).collect();
-            minhash = verify_near_threshold(
-                cfg,
-                &candidates,
-                &signatures,
-                &counts,
-                record_doc,
-                &mut out,
-            )?;
-        } else {
-            minhash = verify::by_minhash(&candidates, &signatures, cfg.threshold);
-        }
+        let counts: Vec<u32> = docs.iter().map(|d| d.shingles).collect();
+        let short_sets: Vec<Option<&[u64]>> = docs.iter().map(|d| d.short_set.as_deref()).collect();
+        let evidence = verify::Evidence {
+            signatures: &signatures,
+            shingle_counts: &counts,
+            short_sets: &short_sets,
+            threshold: cfg.threshold,
+            exact: cfg.exact_verify,
+        };
+        let content: Vec<u64> = docs.par_iter().map(content_key).collect();
+        let large = lsh::LargeBuckets {
+            signatures: &signatures,
+            content: &content,
+            relevant: |a, b| evidence.relevant(a, b),
+            threshold: cfg.threshold,
+        };
+        let candidates = lsh::candidates(&keys, lsh, &large).pairs;
+        drop(keys);
+        drop(content);
+        out.candidates = candidates.len();
+        let (accepted, check) = evidence.judge(&candidates);
+        drop(candidates);
+        minhash = verify_near_threshold(cfg, accepted, &check, record_doc, &mut out)?;
     }
     let mut sim: Vec<(DocId, DocId, u32)> = Vec::new();
     if cfg.method.simhash() {
@@ -860,38 +871,31 @@ fn near_duplicate_pairs(
     Ok(out)
 }
 
-/// MinHash verification with exact checks near the threshold: clear
-/// estimates decide; pairs within 4σ are decided by the exact Jaccard of
-/// their shingle sets, rebuilt in a streaming re-read of just those
-/// documents. Returns the accepted pairs sorted by `(a, b)`, each scored by
-/// its exact Jaccard where checked, else by its estimate.
+/// A 64-bit key of what a document's similarity depends on: its signature,
+/// and the exact shingle set of a short document. Documents with equal keys
+/// are one document to the LSH stage.
+fn content_key(d: &DocState) -> u64 {
+    let mut bytes: Vec<u8> = d.signature.iter().flat_map(|v| v.to_le_bytes()).collect();
+    for s in d.short_set.iter().flatten() {
+        bytes.extend_from_slice(&s.to_le_bytes());
+    }
+    xxhash_rust::xxh3::xxh3_64(&bytes)
+}
+
+/// The exact checks of MinHash verification: `check` holds the pairs whose
+/// estimate lies within 4σ of the threshold; they are decided by the exact
+/// Jaccard of their shingle sets, rebuilt in a streaming re-read of just
+/// those documents, and join `accepted`. Returns the accepted pairs sorted
+/// by `(a, b)`, each scored by its exact Jaccard where checked, else by its
+/// estimate.
 fn verify_near_threshold(
     cfg: &Config,
-    candidates: &[(DocId, DocId)],
-    signatures: &[&[u32]],
-    shingle_counts: &[u32],
+    mut accepted: Vec<verify::VerifiedPair>,
+    check: &[(DocId, DocId)],
     record_doc: &[Option<DocId>],
     out: &mut FoundPairs,
 ) -> Result<Vec<verify::VerifiedPair>> {
-    let triaged: Vec<(DocId, DocId, f64, verify::Triage)> = candidates
-        .par_iter()
-        .map(|&(a, b)| {
-            let est =
-                crate::minhash::jaccard_estimate(signatures[a.index()], signatures[b.index()]);
-            let fewest = shingle_counts[a.index()].min(shingle_counts[b.index()]) as usize;
-            (a, b, est, verify::triage(est, cfg.threshold, cfg.num_perm.min(fewest)))
-        })
-        .collect();
-    let mut accepted: Vec<verify::VerifiedPair> = triaged
-        .iter()
-        .filter(|t| t.3 == verify::Triage::Accept)
-        .map(|&(a, b, score, _)| verify::VerifiedPair { a, b, score })
-        .collect();
-    let mut uncertain: Vec<(u32, u32)> = triaged
-        .iter()
-        .filter(|t| t.3 == verify::Triage::Uncertain)
-        .map(|t| (t.0.0, t.1.0))
-        .collect();
+    let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
     uncertain.sort_by_key(|&(a, b)| (b, a));
     out.exact_checked = uncertain.len() as u64;
     let shingle_set = |w: &mut Worker<'_>, text: &str| {

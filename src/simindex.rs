@@ -10,10 +10,13 @@
 //! built with a parallel sort; tables are built one at a time, so memory is
 //! one table (12 bytes per document) plus the pairs found.
 //!
-//! Identical fingerprints inside a run are first collapsed (joined to the
-//! run's first document with that fingerprint), so mass duplicates cost
-//! linear, not quadratic, time. The search is exact: a property test checks
-//! it against a brute-force scan of all pairs.
+//! Identical fingerprints are first collapsed (joined to the first document
+//! with that fingerprint), so mass duplicates cost linear, not quadratic,
+//! time. A run of up to [`FULL_RUN`] distinct fingerprints gives all its
+//! near pairs; a larger one (templated pages) gives a spanning forest of its
+//! near pairs, at most one edge per member, so the edges are bounded by
+//! `documents × tables` while the connected components stay exactly those of
+//! all near pairs. Tests check both branches against a brute-force scan.
 
 use rayon::prelude::*;
 
@@ -89,10 +92,42 @@ fn key(fp: u64, masks: &[u64]) -> u64 {
     })
 }
 
-/// Every pair of DISTINCT fingerprints in `unique` (sorted, no repeats)
-/// that differ in at most `p.k` bits, as `(i, j, distance)` indices into
-/// `unique` with `i < j`, sorted. Exact: the same pairs as a scan of all
-/// pairs.
+/// Runs of a table up to this size give every near pair they hold.
+pub const FULL_RUN: usize = 32;
+
+/// The near pairs of a run larger than [`FULL_RUN`], bounded: a spanning
+/// forest of the run's near-pair graph. Members are taken in fingerprint
+/// order; a pair is tested only if its two members are not yet connected,
+/// and emitted (verified: within `k` bits) if the test joins them. So at
+/// most `m − 1` edges leave a run of `m`, and the components they give are
+/// exactly those of all the run's near pairs. The tests cost at most
+/// m(m−1)/2 popcounts (when no two members are near), far fewer when most
+/// are.
+fn spanning_edges(run: &[(u64, u32)], unique: &[u64], k: u32, out: &mut Vec<u64>) {
+    let mut members: Vec<u32> = run.iter().map(|x| x.1).collect();
+    members.sort_unstable(); // indices into `unique`: fingerprint order
+    let mut uf = crate::cluster::UnionFind::new(members.len());
+    for i in 0..members.len() {
+        for j in i + 1..members.len() {
+            let (x, y) = (members[i], members[j]);
+            if uf.find(i as u32) != uf.find(j as u32)
+                && hamming(unique[x as usize], unique[y as usize]) <= k
+            {
+                uf.union(i as u32, j as u32);
+                out.push(pack(x, y));
+            }
+        }
+    }
+}
+
+/// Pairs of DISTINCT fingerprints in `unique` (sorted, no repeats) that
+/// differ in at most `p.k` bits, as `(i, j, distance)` indices into
+/// `unique` with `i < j`, sorted. Every pair of a table run of up to
+/// [`FULL_RUN`] fingerprints is found; larger runs (templated pages) give a
+/// spanning forest of their near pairs instead, so the output is at most
+/// one edge per fingerprint per table, and the connected components are
+/// exactly those of all near pairs (a property test checks both against a
+/// brute-force scan).
 pub fn near_fingerprint_pairs(unique: &[u64], p: &SimIndexParams) -> Vec<(u32, u32, u32)> {
     assert!(p.k < p.blocks && p.blocks <= 64, "BUG: unchecked simindex params {p:?}");
     debug_assert!(unique.windows(2).all(|w| w[0] < w[1]));
@@ -110,13 +145,17 @@ pub fn near_fingerprint_pairs(unique: &[u64], p: &SimIndexParams) -> Vec<(u32, u
             .par_iter()
             .flat_map_iter(|run| {
                 let mut out = Vec::new();
-                for i in 0..run.len() {
-                    for j in i + 1..run.len() {
-                        let (x, y) = (run[i].1, run[j].1);
-                        if hamming(unique[x as usize], unique[y as usize]) <= p.k {
-                            out.push(pack(x, y));
+                if run.len() <= FULL_RUN {
+                    for i in 0..run.len() {
+                        for j in i + 1..run.len() {
+                            let (x, y) = (run[i].1, run[j].1);
+                            if hamming(unique[x as usize], unique[y as usize]) <= p.k {
+                                out.push(pack(x, y));
+                            }
                         }
                     }
+                } else {
+                    spanning_edges(run, unique, p.k, &mut out);
                 }
                 out
             })
@@ -239,6 +278,56 @@ mod tests {
                 crate::cluster::components(fps.len(), all)
             );
         }
+    }
+
+    #[test]
+    fn large_runs_give_a_bounded_forest_with_the_brute_force_components() {
+        // 2,000 templated pages: fingerprints within a few bits of one of
+        // four templates, so table runs hold hundreds of members.
+        let k = 3;
+        let p = SimIndexParams::new(k);
+        let templates = [0u64, u64::MAX, 0x0F0F_0F0F_0F0F_0F0F, 0x00FF_00FF_00FF_00FF];
+        let fps: Vec<u64> =
+            (0..2000u64).map(|i| flip(templates[(i % 4) as usize], (i % 5) as u32, i)).collect();
+        let mut unique = fps.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        let fast = near_fingerprint_pairs(&unique, &p);
+        let all = brute(&unique, k);
+        // The capped branch is reached: all near pairs would be far more
+        // than one edge per fingerprint per table.
+        assert!(all.len() as u64 > unique.len() as u64 * p.tables(), "{}", all.len());
+        assert!(fast.len() as u64 <= unique.len() as u64 * p.tables(), "{}", fast.len());
+        // Every edge is a verified near pair, with its distance.
+        for e in &fast {
+            assert!(all.binary_search(e).is_ok(), "{e:?}");
+        }
+        let comps = |pairs: &[(u32, u32, u32)]| {
+            crate::cluster::components(
+                unique.len(),
+                pairs.iter().map(|&(a, b, _)| (DocId(a), DocId(b))),
+            )
+        };
+        assert_eq!(comps(&fast), comps(&all));
+        // Input order does not matter: the same edges between documents.
+        let edges = near_pairs(&fps, &p);
+        let mut rev = fps.clone();
+        rev.reverse();
+        let n = fps.len() as u32;
+        let mut back: Vec<(u32, u32, u32)> = near_pairs(&rev, &p)
+            .iter()
+            .map(|&(a, b, d)| {
+                let (x, y) = (n - 1 - a.0, n - 1 - b.0);
+                (x.min(y), x.max(y), d)
+            })
+            .collect();
+        back.sort_unstable();
+        let same = |e: &[(DocId, DocId, u32)]| {
+            crate::cluster::components(fps.len(), e.iter().map(|x| (x.0, x.1)))
+        };
+        let back_docs: Vec<(DocId, DocId, u32)> =
+            back.iter().map(|&(a, b, d)| (DocId(a), DocId(b), d)).collect();
+        assert_eq!(same(&back_docs), same(&edges));
     }
 
     #[test]

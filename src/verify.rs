@@ -25,21 +25,99 @@ pub struct VerifiedPair {
     pub score: f64,
 }
 
-/// Keeps the candidates whose estimated Jaccard is at least `threshold`, in
-/// the order given.
-pub fn by_minhash<S: AsRef<[u32]> + Sync>(
-    candidates: &[(DocId, DocId)],
-    signatures: &[S],
-    threshold: f64,
-) -> Vec<VerifiedPair> {
-    candidates
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let score =
-                jaccard_estimate(signatures[a.index()].as_ref(), signatures[b.index()].as_ref());
-            (score >= threshold).then_some(VerifiedPair { a, b, score })
-        })
-        .collect()
+/// What verification knows of every document, and how it decides a pair.
+///
+/// A pair of *short* documents (fewer distinct shingles than signature
+/// values, whose exact shingle sets are kept: at most `num_perm` 64-bit
+/// values each) is always decided by its exact Jaccard, in memory: their
+/// signatures repeat few distinct 32-bit values, so two unrelated ones can
+/// agree everywhere by a single hash collision. Other pairs are decided by
+/// the signature estimate, with an exact check near the threshold when
+/// `exact` is set ([`triage`]).
+pub struct Evidence<'a, S> {
+    /// Signatures, by document.
+    pub signatures: &'a [S],
+    /// Shingles made per document (repeats counted).
+    pub shingle_counts: &'a [u32],
+    /// The sorted, unique shingle set of each short document.
+    pub short_sets: &'a [Option<&'a [u64]>],
+    /// The Jaccard threshold.
+    pub threshold: f64,
+    /// Whether estimates near the threshold get an exact check.
+    pub exact: bool,
+}
+
+/// The decision [`Evidence::verdict`] reaches for a pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// At or above the threshold, with the score (exact where known).
+    Accept(f64),
+    /// Below the threshold.
+    Reject,
+    /// Near the threshold: needs the exact check (only with `exact`); the
+    /// estimate.
+    Check(f64),
+}
+
+impl<S: AsRef<[u32]>> Evidence<'_, S> {
+    /// Decides the pair `(a, b)` as far as memory allows.
+    pub fn verdict(&self, a: DocId, b: DocId) -> Verdict {
+        let (a, b) = (a.index(), b.index());
+        let t = self.threshold;
+        if let (Some(x), Some(y)) = (self.short_sets[a], self.short_sets[b]) {
+            let j = exact_jaccard(x, y);
+            return if j >= t { Verdict::Accept(j) } else { Verdict::Reject };
+        }
+        let (sa, sb) = (self.signatures[a].as_ref(), self.signatures[b].as_ref());
+        let est = jaccard_estimate(sa, sb);
+        if !self.exact {
+            return if est >= t { Verdict::Accept(est) } else { Verdict::Reject };
+        }
+        let fewest = self.shingle_counts[a].min(self.shingle_counts[b]) as usize;
+        match triage(est, t, sa.len().min(fewest)) {
+            Triage::Accept => Verdict::Accept(est),
+            Triage::Reject => Verdict::Reject,
+            Triage::Uncertain => Verdict::Check(est),
+        }
+    }
+
+    /// Whether the pair could be accepted (not rejected outright).
+    pub fn relevant(&self, a: DocId, b: DocId) -> bool {
+        self.verdict(a, b) != Verdict::Reject
+    }
+
+    /// Verdicts of `candidates` in parallel: the accepted pairs, and those
+    /// that need an exact check, each in the order given.
+    pub fn judge(&self, candidates: &[(DocId, DocId)]) -> (Vec<VerifiedPair>, Vec<(DocId, DocId)>)
+    where
+        S: Sync,
+    {
+        let verdicts: Vec<(DocId, DocId, Verdict)> =
+            candidates.par_iter().map(|&(a, b)| (a, b, self.verdict(a, b))).collect();
+        let mut accepted = Vec::new();
+        let mut check = Vec::new();
+        for (a, b, v) in verdicts {
+            match v {
+                Verdict::Accept(score) => accepted.push(VerifiedPair { a, b, score }),
+                Verdict::Check(_) => check.push((a, b)),
+                Verdict::Reject => {}
+            }
+        }
+        (accepted, check)
+    }
+}
+
+/// The sorted, unique shingle set of a document with fewer distinct
+/// shingles than `num_perm` (the documents [`Evidence`] decides exactly),
+/// or `None`.
+pub fn short_set(shingles: &[u64], num_perm: usize) -> Option<Box<[u64]>> {
+    if shingles.len() >= 4 * num_perm.max(1) {
+        return None; // at least num_perm distinct values is then likely; skip the sort
+    }
+    let mut set = shingles.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    (set.len() < num_perm).then(|| set.into_boxed_slice())
 }
 
 /// What the estimate says about a pair.
@@ -125,8 +203,41 @@ mod tests {
             vec![1, 2, 3, 4, 9].into(),
             vec![1, 9, 9, 9, 9].into(),
         ];
+        let ev = Evidence {
+            signatures: &sigs,
+            shingle_counts: &[100, 100, 100],
+            short_sets: &[None, None, None],
+            threshold: 0.8,
+            exact: false,
+        };
         let c = [(DocId(0), DocId(1)), (DocId(0), DocId(2)), (DocId(1), DocId(2))];
-        let v = by_minhash(&c, &sigs, 0.8);
+        let (v, check) = ev.judge(&c);
         assert_eq!(v, vec![VerifiedPair { a: DocId(0), b: DocId(1), score: 0.8 }]);
+        assert!(check.is_empty());
+    }
+
+    #[test]
+    fn short_documents_are_decided_exactly_whatever_their_signatures() {
+        // Two one-shingle documents whose signatures collide (the same
+        // 32-bit value everywhere) but whose shingles differ; a third equal
+        // to the first.
+        let sigs: Vec<Signature> = vec![vec![7; 8].into(), vec![7; 8].into(), vec![7; 8].into()];
+        let owned = [short_set(&[10], 8), short_set(&[11], 8), short_set(&[10, 10], 8)];
+        assert_eq!(owned[2].as_deref(), Some(&[10u64][..]));
+        let sets: Vec<Option<&[u64]>> = owned.iter().map(|s| s.as_deref()).collect();
+        for exact in [false, true] {
+            let ev = Evidence {
+                signatures: &sigs,
+                shingle_counts: &[1, 1, 2],
+                short_sets: &sets,
+                threshold: 0.8,
+                exact,
+            };
+            assert_eq!(ev.verdict(DocId(0), DocId(1)), Verdict::Reject);
+            assert_eq!(ev.verdict(DocId(0), DocId(2)), Verdict::Accept(1.0));
+        }
+        // Eight distinct shingles of eight values: not short.
+        assert_eq!(short_set(&[1, 2, 3, 4, 5, 6, 7, 8], 8), None);
+        assert!(short_set(&[1, 2, 3, 4, 5, 6, 7, 7], 8).is_some());
     }
 }

@@ -249,7 +249,9 @@ pub struct Common {
     /// MinHash verification. exact: pairs whose estimate is within 4 standard
     /// errors of --threshold are decided by the exact Jaccard of their
     /// shingle sets (those documents are read once more). estimate: the
-    /// signature estimate decides every pair (one read).
+    /// signature estimate decides every pair (one read). Either way, two
+    /// documents with fewer distinct shingles than --num-perm are compared
+    /// by their exact shingle sets, kept in memory.
     #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]
     pub verify: VerifyArg,
 

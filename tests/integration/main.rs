@@ -8,5 +8,6 @@ mod hostile;
 mod html;
 mod passages;
 mod regressions;
+mod scale;
 mod truth;
 mod util;

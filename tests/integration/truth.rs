@@ -105,39 +105,51 @@ fn simhash_and_both_methods() {
 }
 
 /// Near the threshold the exact Jaccard decides, whatever the seed. Pairs
-/// built by hand: 100 distinct words, then the last m replaced: 5-shingle
-/// Jaccard (96 − m)/(96 + m): m = 10 gives 86/106 = 0.811, m = 11 gives
-/// 85/107 = 0.794.
+/// built by hand: n distinct words, then the last m replaced: 5-shingle
+/// Jaccard (n − 4 − m)/(n − 4 + m). For n = 200: m = 20 gives 176/216 =
+/// 0.815, m = 22 gives 174/218 = 0.798, decided by a re-read. For n = 100
+/// (96 shingles, fewer than the 128 signature values): m = 10 gives 0.811,
+/// m = 11 gives 0.794, decided in memory from the kept shingle sets.
 #[test]
 fn exact_verification_decides_near_the_threshold() {
     let words = |prefix: &str, range: std::ops::Range<usize>| -> Vec<String> {
         range.map(|i| format!("{prefix}{i}")).collect()
     };
-    let base = words("w", 0..100);
-    let edit = |m: usize| {
-        let mut w = base[..100 - m].to_vec();
-        w.extend(words(&format!("x{m}q"), 0..m));
-        w.join(" ")
-    };
     let line = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
-    let input = [
-        line("a", &base.join(" ")),
-        line("b10", &edit(10)),
-        line("c", &words("v", 0..100).join(" ")),
-        line("c11", &{
-            let mut w = words("v", 0..89);
-            w.extend(words("y", 0..11));
+    for (n, near, far, rereads) in [(200, 20, 22, 2), (100, 10, 11, 0)] {
+        let edit = |prefix: &str, m: usize, tail: &str| {
+            let mut w = words(prefix, 0..n - m);
+            w.extend(words(tail, 0..m));
             w.join(" ")
-        }),
-    ]
-    .join("\n");
-    let dir = tempfile::tempdir().unwrap();
-    let f = crate::util::write(dir.path(), "near.jsonl", input.as_bytes());
-    for seed in ["0", "1", "2", "3", "4", "5", "6", "7"] {
-        let r =
-            report(&["scan", &f, "--no-passages", "--bands", "32", "--rows", "4", "--seed", seed]);
-        assert_eq!(clusters(&r), vec![vec!["a".to_owned(), "b10".to_owned()]], "seed {seed}");
-        assert_eq!(r["params"]["verify"], "exact-near-threshold");
-        assert_eq!(r["stats"]["exact_checked_pairs"], 2, "seed {seed}");
+        };
+        let input = [
+            line("a", &words("w", 0..n).join(" ")),
+            line("b", &edit("w", near, "xq")),
+            line("c", &words("v", 0..n).join(" ")),
+            line("d", &edit("v", far, "yq")),
+        ]
+        .join("\n");
+        let dir = tempfile::tempdir().unwrap();
+        let f = crate::util::write(dir.path(), "near.jsonl", input.as_bytes());
+        for seed in ["0", "1", "2", "3", "4", "5", "6", "7"] {
+            let r = report(&[
+                "scan",
+                &f,
+                "--no-passages",
+                "--bands",
+                "32",
+                "--rows",
+                "4",
+                "--seed",
+                seed,
+            ]);
+            assert_eq!(
+                clusters(&r),
+                vec![vec!["a".to_owned(), "b".to_owned()]],
+                "n {n} seed {seed}"
+            );
+            assert_eq!(r["params"]["verify"], "exact-near-threshold");
+            assert_eq!(r["stats"]["exact_checked_pairs"], rereads, "n {n} seed {seed}");
+        }
     }
 }
