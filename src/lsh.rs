@@ -110,22 +110,29 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// from the whole signature, and from the exact shingle set of a short
 /// document): members with equal content are joined to the first of them
 /// (smallest id) and only that one takes part further. The distinct members
-/// are then compared, each pair tested with `relevant` (the verifier's own
-/// lower bound, so nothing it could accept is dropped):
+/// are then compared with `link` (the verifier's own verdict, so nothing it
+/// could accept is dropped):
 ///
-/// - up to [`ALL_PAIRS`] distinct members: all pairs;
-/// - more: the bucket is split by *sub-bands* of signature positions that
-///   its members do not yet all share: `sub_bands` groups of `sub_rows`
-///   positions, chosen (see [`BucketSplit::new`]) so that a pair at the
-///   threshold shares at least one sub-band with probability at least
-///   `1 − MISS_PER_LEVEL`; each part is handled the same way, recursively.
-///   A split that would not shrink the work (the parts' pairs add up to at
-///   least half the bucket's) is not made: the bucket's pairs are compared
-///   directly instead.
+/// - up to [`ALL_PAIRS`] distinct members, or when no split helps:
+///   *component-aware comparison*. Members are taken in content order and
+///   each is tested against the members of every group already formed, a
+///   group being members joined by [`Link::Certain`] pairs; within a group
+///   the tests stop at the first certain link. Pairs that are certain or
+///   may be accepted ([`Link::Maybe`], decided later by an exact check) are
+///   emitted. A pair that is skipped lies inside one group, whose members
+///   are joined by accepted pairs anyway, so the clusters (connected
+///   components of the accepted pairs) are exactly those of comparing all
+///   pairs; a bucket of m near-copies costs about m tests and m edges.
+/// - more distinct members: the bucket is split by *sub-bands* of signature
+///   positions its members do not yet all share: `sub_bands` groups of
+///   `sub_rows` positions, chosen (see [`BucketSplit::new`]) so that a pair
+///   at the threshold shares at least one sub-band with probability at
+///   least `1 − MISS_PER_LEVEL`; each part is handled the same way,
+///   recursively. A split that would not shrink the work (the parts' pairs
+///   add up to at least half the bucket's) is not made.
 ///
 /// Everything depends only on signatures and content keys, never on the
-/// order of the input: the same documents give the same pairs, up to which
-/// member of an equal-content group is the one joined to the others.
+/// order of the input: the same documents give the same clusters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BucketSplit {
     /// Positions per sub-band.
@@ -169,14 +176,25 @@ impl BucketSplit {
     }
 }
 
-/// What [`candidates`] needs to split large buckets.
+/// What a verifier says of a pair before any exact check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Certainly accepted.
+    Certain,
+    /// May be accepted (an exact check decides).
+    Maybe,
+    /// Rejected.
+    No,
+}
+
+/// What [`candidates`] needs to handle large buckets.
 pub struct LargeBuckets<'a, S, F> {
     /// Every document's signature (same index as the keys).
     pub signatures: &'a [S],
     /// Every document's content key (equal keys: treated as one document).
     pub content: &'a [u64],
-    /// Whether a pair could pass verification.
-    pub relevant: F,
+    /// The verifier's verdict on a pair `(a, b)`, `a < b`.
+    pub link: F,
     /// The verification threshold, for the sub-band choice.
     pub threshold: f64,
 }
@@ -193,7 +211,7 @@ pub fn candidates<S, F>(
 ) -> Candidates
 where
     S: AsRef<[u32]> + Sync,
-    F: Fn(DocId, DocId) -> bool + Sync,
+    F: Fn(DocId, DocId) -> Link + Sync,
 {
     let num_perm = large.signatures.iter().map(|s| s.as_ref().len()).max().unwrap_or(0);
     let split = BucketSplit::new(large.threshold, num_perm.saturating_sub(params.rows));
@@ -269,7 +287,7 @@ fn large_bucket<S, F>(
 ) -> u64
 where
     S: AsRef<[u32]> + Sync,
-    F: Fn(DocId, DocId) -> bool + Sync,
+    F: Fn(DocId, DocId) -> Link + Sync,
 {
     // Collapse equal content: (content, doc) order puts the smallest id of
     // each content first.
@@ -285,6 +303,45 @@ where
     split_or_compare(&distinct, free, split, large, out)
 }
 
+/// Component-aware comparison of `members` (see [`BucketSplit`]): emits
+/// every pair that is certain or may be accepted, except pairs inside a
+/// group already joined by certain pairs.
+fn linked_pairs<F>(members: &[u32], link: &F, out: &mut Vec<u64>)
+where
+    F: Fn(DocId, DocId) -> Link,
+{
+    // Groups of members joined by certain links (merged groups leave an
+    // empty list behind).
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut joined: Vec<usize> = Vec::new();
+    for &b in members {
+        joined.clear();
+        for (g, list) in groups.iter().enumerate() {
+            for &a in list {
+                match link(DocId(a.min(b)), DocId(a.max(b))) {
+                    Link::Certain => {
+                        out.push(pair(a, b));
+                        joined.push(g);
+                        break;
+                    }
+                    Link::Maybe => out.push(pair(a, b)),
+                    Link::No => {}
+                }
+            }
+        }
+        match joined.split_first() {
+            None => groups.push(vec![b]),
+            Some((&first, rest)) => {
+                for &g in rest {
+                    let moved = std::mem::take(&mut groups[g]);
+                    groups[first].extend(moved);
+                }
+                groups[first].push(b);
+            }
+        }
+    }
+}
+
 /// Distinct members, in content order: compared directly or split further.
 /// Returns how many times it split.
 fn split_or_compare<S, F>(
@@ -296,16 +353,10 @@ fn split_or_compare<S, F>(
 ) -> u64
 where
     S: AsRef<[u32]> + Sync,
-    F: Fn(DocId, DocId) -> bool + Sync,
+    F: Fn(DocId, DocId) -> Link + Sync,
 {
     let compare = |out: &mut Vec<u64>| {
-        for (i, &a) in distinct.iter().enumerate() {
-            for &b in &distinct[i + 1..] {
-                if (large.relevant)(DocId(a.min(b)), DocId(a.max(b))) {
-                    out.push(pair(a, b));
-                }
-            }
-        }
+        linked_pairs(distinct, &large.link, out);
         0
     };
     let Some(s) =
@@ -351,6 +402,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::minhash::{MinHasher, Signature, Variant, jaccard_estimate};
+    use crate::shingle::fmix64;
 
     #[test]
     fn default_choice_meets_the_s_curve_targets() {
@@ -371,20 +424,17 @@ mod tests {
         assert!(lo.rows < hi.rows, "{lo:?} {hi:?}");
     }
 
-    use crate::minhash::{MinHasher, Signature, Variant, jaccard_estimate};
-    use crate::shingle::fmix64;
-
-    /// Naive twin: every pair that shares any band key, kept if `relevant`.
+    /// Naive twin: every pair that shares any band key, kept if `accept`.
     fn naive(
         keys: &[Box<[u64]>],
         bands: usize,
-        relevant: impl Fn(DocId, DocId) -> bool,
+        accept: impl Fn(DocId, DocId) -> bool,
     ) -> Vec<(DocId, DocId)> {
         let mut out = Vec::new();
         for a in 0..keys.len() {
             for b in a + 1..keys.len() {
                 let (da, db) = (DocId(a as u32), DocId(b as u32));
-                if (0..bands).any(|i| keys[a][i] == keys[b][i]) && relevant(da, db) {
+                if (0..bands).any(|i| keys[a][i] == keys[b][i]) && accept(da, db) {
                     out.push((da, db));
                 }
             }
@@ -406,21 +456,33 @@ mod tests {
         sigs.iter().map(|s| s.iter().fold(7u64, |h, &v| fmix64(h ^ u64::from(v)))).collect()
     }
 
-    /// Runs the fast path with relevance "estimate ≥ t" and returns its
-    /// relevant pairs (small buckets give all theirs: filtered here too).
-    fn fast(sigs: &[Signature], p: &LshParams, t: f64) -> (Vec<(DocId, DocId)>, u64) {
-        let content = content_of(sigs);
-        let rel = |a: DocId, b: DocId| jaccard_estimate(&sigs[a.index()], &sigs[b.index()]) >= t;
-        let large =
-            LargeBuckets { signatures: sigs, content: &content, relevant: rel, threshold: t };
-        let c = candidates(&keys_of(sigs, p), p, &large);
-        (c.pairs.into_iter().filter(|&(a, b)| rel(a, b)).collect(), c.splits)
+    fn estimate_at_least(sigs: &[Signature], t: f64) -> impl Fn(DocId, DocId) -> bool + Sync + '_ {
+        move |a, b| jaccard_estimate(&sigs[a.index()], &sigs[b.index()]) >= t
     }
 
-    fn naive_relevant(sigs: &[Signature], p: &LshParams, t: f64) -> Vec<(DocId, DocId)> {
-        naive(&keys_of(sigs, p), p.bands, |a, b| {
-            jaccard_estimate(&sigs[a.index()], &sigs[b.index()]) >= t
-        })
+    /// The estimate-mode verdict: certain at or above `t`, else rejected.
+    fn by_estimate(sigs: &[Signature], t: f64) -> impl Fn(DocId, DocId) -> Link + Sync + '_ {
+        let at_least = estimate_at_least(sigs, t);
+        move |a, b| if at_least(a, b) { Link::Certain } else { Link::No }
+    }
+
+    /// Runs the fast path and returns its pairs that `accept` (small
+    /// buckets give all theirs, so they are filtered here too), and how
+    /// often it split.
+    fn fast<F: Fn(DocId, DocId) -> Link + Sync>(
+        sigs: &[Signature],
+        p: &LshParams,
+        link: F,
+        accept: impl Fn(DocId, DocId) -> bool,
+    ) -> (Vec<(DocId, DocId)>, u64) {
+        let content = content_of(sigs);
+        let large = LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8 };
+        let c = candidates(&keys_of(sigs, p), p, &large);
+        (c.pairs.into_iter().filter(|&(a, b)| accept(a, b)).collect(), c.splits)
+    }
+
+    fn comps(n: usize, pairs: &[(DocId, DocId)]) -> Vec<Vec<DocId>> {
+        crate::cluster::components(n, pairs.iter().copied())
     }
 
     /// A set of `n` distinct element hashes from stream `tag`.
@@ -452,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn template_pages_give_the_naive_pairs_in_large_buckets() {
+    fn template_pages_give_the_naive_clusters_in_large_buckets() {
         let p = LshParams::optimal(0.8, 128);
         let sigs = template_collection(300, 100, 1);
         let keys = keys_of(&sigs, &p);
@@ -466,12 +528,23 @@ mod tests {
             .max()
             .unwrap();
         assert!(largest > FULL_BUCKET, "largest bucket {largest}");
-        let (got, _) = fast(&sigs, &p, 0.8);
-        assert_eq!(got, naive_relevant(&sigs, &p, 0.8));
-        // And the relevant pairs include most true pairs (the S-curve at
-        // 0.84 promises about 90 of 100; the estimate decides, so count
-        // pairs the naive twin finds too).
-        assert!(got.len() >= 80, "{}", got.len());
+        let accept = estimate_at_least(&sigs, 0.8);
+        let want = naive(&keys, p.bands, &accept);
+        assert!(want.len() >= 80, "{}", want.len());
+        let (got, _) = fast(&sigs, &p, by_estimate(&sigs, 0.8), &accept);
+        assert!(got.iter().all(|x| want.contains(x)));
+        assert_eq!(comps(sigs.len(), &got), comps(sigs.len(), &want));
+        // Three-way verdicts, as with exact verification: certain well
+        // above the threshold, "maybe" near it (decided later, here by the
+        // estimate), no below. Template pages at 0.74 are "maybe".
+        let est = |a: DocId, b: DocId| jaccard_estimate(&sigs[a.index()], &sigs[b.index()]);
+        let three = |a, b| match est(a, b) {
+            e if e >= 0.9 => Link::Certain,
+            e if e >= 0.66 => Link::Maybe,
+            _ => Link::No,
+        };
+        let (got, _) = fast(&sigs, &p, three, &accept);
+        assert_eq!(comps(sigs.len(), &got), comps(sigs.len(), &want));
     }
 
     #[test]
@@ -496,15 +569,16 @@ mod tests {
             }
         }
         let sigs: Vec<Signature> = sigs.into_iter().map(Vec::into_boxed_slice).collect();
-        let (got, splits) = fast(&sigs, &p, 0.8);
+        let accept = estimate_at_least(&sigs, 0.8);
+        let (got, splits) = fast(&sigs, &p, by_estimate(&sigs, 0.8), &accept);
         assert!(splits > 0, "the split branch was not reached");
-        let want = naive_relevant(&sigs, &p, 0.8);
+        let want = naive(&keys_of(&sigs, &p), p.bands, &accept);
         assert_eq!(want.len(), 40);
         assert_eq!(got, want);
     }
 
     #[test]
-    fn a_bucket_of_copies_is_linear_and_connected() {
+    fn buckets_of_copies_and_near_copies_are_linear_and_connected() {
         // 5,000 copies of one signature and 3 distinct documents that share
         // band 0 with them.
         let p = LshParams { bands: 4, rows: 8 };
@@ -517,12 +591,26 @@ mod tests {
             }
             sigs.insert(1000 * d as usize, s.into_boxed_slice());
         }
-        let (got, _) = fast(&sigs, &p, 0.8);
+        let (got, _) = fast(&sigs, &p, by_estimate(&sigs, 0.8), estimate_at_least(&sigs, 0.8));
         // Every copy is joined to the first copy, nothing else is relevant.
         assert_eq!(got.len(), 4999);
         let copies: Vec<u32> =
             (0..sigs.len() as u32).filter(|&d| sigs[d as usize] == copy).collect();
         assert!(got.iter().all(|&(a, b)| a.0 == copies[0] && copies.contains(&b.0)));
+        // 3,000 distinct near-copies (each differs from the first in one
+        // of the last 16 positions by its own value): one cluster from
+        // about one edge per document, not 4.5 million.
+        let near: Vec<Signature> = (0..3000u32)
+            .map(|d| {
+                let mut s = copy.to_vec();
+                s[16 + (d % 16) as usize] = 100_000 + d;
+                s.into_boxed_slice()
+            })
+            .collect();
+        let (got, _) = fast(&near, &p, by_estimate(&near, 0.8), estimate_at_least(&near, 0.8));
+        assert!(got.len() < 2 * near.len(), "{}", got.len());
+        assert_eq!(comps(near.len(), &got).len(), 1);
+        assert_eq!(comps(near.len(), &got)[0].len(), near.len());
     }
 
     #[test]
@@ -530,6 +618,11 @@ mod tests {
         let p = LshParams::optimal(0.8, 128);
         let base = template_collection(200, 60, 1);
         let content = content_of(&base);
+        let run = |sigs: &[Signature]| {
+            fast(sigs, &p, by_estimate(sigs, 0.8), estimate_at_least(sigs, 0.8)).0
+        };
+        let want = comps(base.len(), &run(&base));
+        assert!(want.len() >= 40, "{}", want.len());
         for seed in [2u64, 3, 4] {
             let shuffled = template_collection(200, 60, seed);
             // Map the shuffled documents back by content.
@@ -537,18 +630,11 @@ mod tests {
                 .iter()
                 .map(|c| content.iter().position(|x| x == c).unwrap() as u32)
                 .collect();
-            let mut mapped: Vec<(u32, u32)> = fast(&shuffled, &p, 0.8)
-                .0
+            let mapped: Vec<(DocId, DocId)> = run(&shuffled)
                 .iter()
-                .map(|&(a, b)| {
-                    let (x, y) = (back[a.index()], back[b.index()]);
-                    (x.min(y), x.max(y))
-                })
+                .map(|&(a, b)| (DocId(back[a.index()]), DocId(back[b.index()])))
                 .collect();
-            mapped.sort_unstable();
-            let want: Vec<(u32, u32)> =
-                fast(&base, &p, 0.8).0.iter().map(|&(a, b)| (a.0, b.0)).collect();
-            assert_eq!(mapped, want, "seed {seed}");
+            assert_eq!(comps(base.len(), &mapped), want, "seed {seed}");
         }
     }
 
@@ -570,7 +656,51 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(64))]
+            #![proptest_config(ProptestConfig::with_cases(128))]
+            /// Component-aware comparison against all pairs: any mix of
+            /// certain, maybe (accepted later or not) and rejected pairs
+            /// gives the same clusters, from pairs that are not rejected.
+            #[test]
+            fn linked_pairs_keep_the_components_of_all_pairs(
+                n in 1u32..40,
+                seed in any::<u64>(),
+                certain in 0u64..100,
+                maybe in 0u64..100,
+            ) {
+                let h = |a: DocId, b: DocId, s: u64| {
+                    fmix64(seed ^ s ^ (u64::from(a.0) << 32 | u64::from(b.0))) % 100
+                };
+                let link = |a: DocId, b: DocId| match h(a, b, 1) {
+                    x if x < certain => Link::Certain,
+                    x if x < certain + maybe => Link::Maybe,
+                    _ => Link::No,
+                };
+                let accepted = |a: DocId, b: DocId| match link(a, b) {
+                    Link::Certain => true,
+                    Link::Maybe => h(a, b, 2) < 50,
+                    Link::No => false,
+                };
+                // Members in a scrambled order, as content order would be.
+                let mut members: Vec<u32> = (0..n).collect();
+                members.sort_by_key(|&d| fmix64(u64::from(d) ^ seed));
+                let mut out = Vec::new();
+                linked_pairs(&members, &link, &mut out);
+                let got: Vec<(DocId, DocId)> =
+                    out.iter().map(|&p| (DocId((p >> 32) as u32), DocId(p as u32))).collect();
+                prop_assert!(got.iter().all(|&(a, b)| a < b && link(a, b) != Link::No));
+                let kept: Vec<(DocId, DocId)> =
+                    got.into_iter().filter(|&(a, b)| accepted(a, b)).collect();
+                let mut all = Vec::new();
+                for a in 0..n {
+                    for b in a + 1..n {
+                        if accepted(DocId(a), DocId(b)) {
+                            all.push((DocId(a), DocId(b)));
+                        }
+                    }
+                }
+                prop_assert_eq!(comps(n as usize, &kept), comps(n as usize, &all));
+            }
+
             /// Buckets within FULL_BUCKET: sorting finds exactly the naive pairs.
             #[test]
             fn sorted_candidates_equal_naive(
@@ -582,7 +712,7 @@ mod tests {
                 let large = LargeBuckets {
                     signatures: &sigs,
                     content: &content,
-                    relevant: |_, _| true,
+                    link: |_, _| Link::Certain,
                     threshold: 0.8,
                 };
                 let p = LshParams { bands: 3, rows: 1 };

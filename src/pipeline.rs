@@ -820,7 +820,7 @@ fn near_duplicate_pairs(
         let large = lsh::LargeBuckets {
             signatures: &signatures,
             content: &content,
-            relevant: |a, b| evidence.relevant(a, b),
+            link: |a, b| evidence.link(a, b),
             threshold: cfg.threshold,
         };
         let candidates = lsh::candidates(&keys, lsh, &large).pairs;

@@ -81,9 +81,13 @@ impl<S: AsRef<[u32]>> Evidence<'_, S> {
         }
     }
 
-    /// Whether the pair could be accepted (not rejected outright).
-    pub fn relevant(&self, a: DocId, b: DocId) -> bool {
-        self.verdict(a, b) != Verdict::Reject
+    /// The verdict as the LSH stage needs it.
+    pub fn link(&self, a: DocId, b: DocId) -> crate::lsh::Link {
+        match self.verdict(a, b) {
+            Verdict::Accept(_) => crate::lsh::Link::Certain,
+            Verdict::Check(_) => crate::lsh::Link::Maybe,
+            Verdict::Reject => crate::lsh::Link::No,
+        }
     }
 
     /// Verdicts of `candidates` in parallel: the accepted pairs, and those
