@@ -117,9 +117,10 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 ///   *component-aware comparison*. Members are taken in content order and
 ///   each is tested against the members of every group already formed, a
 ///   group being members joined by [`Link::Certain`] pairs; within a group
-///   the tests stop at the first certain link. Pairs that are certain or
-///   may be accepted ([`Link::Maybe`], decided later by an exact check) are
-///   emitted. A pair that is skipped lies inside one group, whose members
+///   the tests stop at the first certain link. The certain pair is
+///   emitted; pairs that may be accepted ([`Link::Maybe`], decided later by
+///   an exact check) are emitted only into groups that no certain pair
+///   joins. A pair that is skipped lies inside one group, whose members
 ///   are joined by accepted pairs anyway, so the clusters (connected
 ///   components of the accepted pairs) are exactly those of comparing all
 ///   pairs; a bucket of m near-copies costs about m tests and m edges.
@@ -314,19 +315,28 @@ where
     // empty list behind).
     let mut groups: Vec<Vec<u32>> = Vec::new();
     let mut joined: Vec<usize> = Vec::new();
+    let mut maybe: Vec<u64> = Vec::new();
     for &b in members {
         joined.clear();
         for (g, list) in groups.iter().enumerate() {
+            // "Maybe" pairs into a group are needed only if no certain
+            // pair joins `b` to it.
+            maybe.clear();
+            let mut certain = false;
             for &a in list {
                 match link(DocId(a.min(b)), DocId(a.max(b))) {
                     Link::Certain => {
                         out.push(pair(a, b));
                         joined.push(g);
+                        certain = true;
                         break;
                     }
-                    Link::Maybe => out.push(pair(a, b)),
+                    Link::Maybe => maybe.push(pair(a, b)),
                     Link::No => {}
                 }
+            }
+            if !certain {
+                out.append(&mut maybe);
             }
         }
         match joined.split_first() {
@@ -366,7 +376,10 @@ where
     };
     let sig = |d: u32| large.signatures[d as usize].as_ref();
     let m = distinct.len() as u64;
-    let mut parts: Vec<(Vec<u32>, Vec<usize>)> = Vec::new();
+    // Sub-band keys of every member, sorted, one list per sub-band; the
+    // split is given up as soon as its parts' pairs reach half the
+    // bucket's (a bucket of near-copies gives up at the first sub-band).
+    let mut keyed_bands: Vec<Vec<(u64, u32)>> = Vec::with_capacity(s.sub_bands);
     let mut work = 0u64;
     for j in 0..s.sub_bands {
         let rows = &free[j * s.sub_rows..(j + 1) * s.sub_rows];
@@ -382,15 +395,19 @@ where
             })
             .collect();
         keyed.sort_unstable_by_key(|&(h, d)| (h, large.content[d as usize]));
+        work += keyed.chunk_by(|x, y| x.0 == y.0).map(|p| (p.len() as u64).pow(2)).sum::<u64>();
+        if 2 * work >= m * m {
+            return compare(out);
+        }
+        keyed_bands.push(keyed);
+    }
+    let mut parts: Vec<(Vec<u32>, Vec<usize>)> = Vec::new();
+    for (j, keyed) in keyed_bands.iter().enumerate() {
+        let rows = &free[j * s.sub_rows..(j + 1) * s.sub_rows];
         let rest: Vec<usize> = free.iter().copied().filter(|p| !rows.contains(p)).collect();
         for part in keyed.chunk_by(|x, y| x.0 == y.0).filter(|p| p.len() > 1) {
-            let n = part.len() as u64;
-            work += n * n;
             parts.push((part.iter().map(|x| x.1).collect(), rest.clone()));
         }
-    }
-    if 2 * work >= m * m {
-        return compare(out);
     }
     let mut splits = 1;
     for (part, rest) in parts {

@@ -897,7 +897,13 @@ fn verify_near_threshold(
 ) -> Result<Vec<verify::VerifiedPair>> {
     let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
     uncertain.sort_by_key(|&(a, b)| (b, a));
-    out.exact_checked = uncertain.len() as u64;
+    // A pair whose documents are already joined by accepted pairs cannot
+    // change a cluster: it is not checked. Ranges come in input order
+    // (whatever the thread count), so what is checked is deterministic.
+    let mut joined = crate::cluster::UnionFind::new(record_doc.len()); // ≥ documents
+    for p in &accepted {
+        joined.union(p.a.0, p.b.0);
+    }
     let shingle_set = |w: &mut Worker<'_>, text: &str| {
         w.shingle(text);
         let mut set = std::mem::take(&mut w.shingles);
@@ -905,8 +911,15 @@ fn verify_near_threshold(
         set.dedup();
         set.into_boxed_slice()
     };
+    let mut checked_pairs = 0u64;
     reread_pairs(cfg, record_doc, &uncertain, "exact verification", shingle_set, |range, live| {
-        let checked: Vec<verify::VerifiedPair> = uncertain[range]
+        let open: Vec<(u32, u32)> = uncertain[range]
+            .iter()
+            .copied()
+            .filter(|&(a, b)| joined.find(a) != joined.find(b))
+            .collect();
+        checked_pairs += open.len() as u64;
+        let checked: Vec<verify::VerifiedPair> = open
             .par_iter()
             .filter_map(|&(a, b)| {
                 let j = verify::exact_jaccard(live.get(&a)?, live.get(&b)?);
@@ -917,8 +930,12 @@ fn verify_near_threshold(
                 })
             })
             .collect();
+        for p in &checked {
+            joined.union(p.a.0, p.b.0);
+        }
         accepted.extend(checked);
     })?;
+    out.exact_checked = checked_pairs;
     accepted.par_sort_unstable_by_key(|p| (p.a, p.b));
     Ok(accepted)
 }
