@@ -337,6 +337,12 @@ pub struct Common {
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_skips: usize,
 
+    /// Longest record read, in bytes (suffixes k, M, G: 64M = 64·10^6): a
+    /// JSON line or .txt file over it is skipped as too_large without being
+    /// held in memory, and reading goes on at the next line. At most 4G.
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
+    pub max_doc_bytes: u64,
+
     /// Stop with an error at the first bad record instead of skipping it.
     #[arg(long)]
     pub strict: bool,
