@@ -12,8 +12,11 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 /// empty documents, unreadable files) are skipped, counted and named with
 /// file and line in the report; the run goes on unless --strict.
 ///
+/// Outputs are checked before anything is read: one that is an input,
+/// another output, or inside a scanned folder is refused.
+///
 /// Exit status: 0 when the run finished (duplicates found or not), 1 on an
-/// error, 2 on a usage error.
+/// error (also when every record was skipped), 2 on a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "neardup", version, max_term_width = 100)]
 pub struct Args {
@@ -115,7 +118,8 @@ pub struct ScanArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
-    /// Write the report to this file (atomically) and print the summary.
+    /// Write the report to this file (atomically; `-` for stdout; a name
+    /// ending in .gz or .zst is compressed) and print the summary.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Score the clusters against labels (JSON Lines {"id", "cluster"}): the
@@ -130,8 +134,9 @@ pub struct DedupArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
-    /// Where to write the deduplicated collection (JSON Lines). JSON input
-    /// lines are copied verbatim; .txt files become {"id": ..., "text": ...}.
+    /// Where to write the deduplicated collection (JSON Lines; `-` for
+    /// stdout; a name ending in .gz or .zst is compressed). JSON input lines
+    /// are copied verbatim; .txt files become {"id": ..., "text": ...}.
     #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
     pub output: PathBuf,
     /// Also write the report to this file (format from --format, default json).

@@ -215,7 +215,13 @@ fn folder_of(path: &Path) -> &Path {
 }
 
 fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new().prefix(".neardup-").suffix(".tmp").tempfile_in(dir)
+    tempfile::Builder::new().prefix(".neardup-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
+        // Without the random name of the file it tried (of no use to anyone).
+        match e.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::new(e.kind(), e.kind().to_string()),
+        }
+    })
 }
 
 /// Follows symbolic links from `path` to the file they lead to (which may

@@ -566,6 +566,55 @@ mod tests {
         }
     }
 
+    /// Records and skips of `bytes` read as JSON Lines named `name`.
+    fn read_back(name: &str, bytes: &[u8], limit: u64) -> Vec<Result<Vec<u8>, (u64, String)>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let opts = SourceOptions { max_record_bytes: limit, ..SourceOptions::default() };
+        Reader::new(&[Input::Path(path)], &opts)
+            .map(|r| match r {
+                Ok(raw) => Ok(raw.bytes),
+                Err(s) => Err((s.line.unwrap_or(0), s.reason.kind().to_owned())),
+            })
+            .collect()
+    }
+
+    /// Lines over the limit are skipped at their line, the lines after them
+    /// read; a saved copy (`spool`) reads back the same, and is bounded.
+    #[test]
+    fn record_limit_and_spooled_copies_agree() {
+        let cases: [&[u8]; 6] = [
+            b"\xEF\xBB\xBFa\r\nabcdef\nabc\n\nabcde",
+            b"abcdefghij\nab",
+            b"abcdefghijklmnopqrstuvwxyz",
+            b"abcde\nabcdef\n\n  \nx\n",
+            b"",
+            b"\n\n\n",
+        ];
+        for bytes in cases {
+            let direct = read_back("in.jsonl", bytes, 5);
+            let mut saved = Vec::new();
+            spool("in.jsonl", &mut &bytes[..], &mut saved, 5).unwrap();
+            assert_eq!(read_back("in.jsonl", &saved, 5), direct, "{bytes:?}");
+            assert!(saved.split(|&b| b == b'\n').all(|l| l.len() <= 6), "{saved:?}");
+        }
+        let got = read_back("in.jsonl", b"\xEF\xBB\xBFa\r\nabcdef\nabc\n\nabcde", 5);
+        let want: Vec<Result<Vec<u8>, (u64, String)>> = vec![
+            Ok(b"a".to_vec()), // the limit counts the raw bytes, mark and \r too
+            Err((2, "too_large".into())),
+            Ok(b"abc".to_vec()),
+            Ok(b"abcde".to_vec()),
+        ];
+        assert_eq!(got, want);
+        // A whole .txt file is cut once, after limit + 1 bytes.
+        let mut saved = Vec::new();
+        spool("x.txt", &mut &b"ab\ncdefgh"[..], &mut saved, 5).unwrap();
+        assert_eq!(saved, b"ab\ncde");
+        assert_eq!(read_back("x.txt", &saved, 5), [Err((0, "too_large".to_owned()))]);
+        assert_eq!(read_back("x.txt", b"\xEF\xBB\xBFab\ncd", 8), [Ok(b"ab\ncd".to_vec())]);
+    }
+
     #[test]
     fn custom_fields() {
         let o = SourceOptions {
