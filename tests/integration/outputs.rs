@@ -137,7 +137,23 @@ fn output_through_a_symlink_keeps_the_link() {
     assert!(temporaries(d).is_empty() && temporaries(&d.join("real")).is_empty());
 }
 
-/// Item 2: a named pipe and /dev/null are written in place, never replaced.
+/// A character device of our own in `dir` (`mknod`, so root only): a
+/// regression would replace it, not the system's /dev/null. `None` where it
+/// cannot be made.
+#[cfg(unix)]
+fn device(dir: &Path, name: &str, minor: u32) -> Option<PathBuf> {
+    let path = dir.join(name);
+    let made = Command::new("mknod")
+        .arg(&path)
+        .args(["c", "1", &minor.to_string()])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    made.then_some(path)
+}
+
+/// Item 2: a named pipe and a device (a null device) are written in place,
+/// never replaced.
 #[cfg(unix)]
 #[test]
 fn output_to_a_pipe_or_device_is_written_in_place() {
@@ -145,8 +161,13 @@ fn output_to_a_pipe_or_device_is_written_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let input = collection(d, "in.jsonl");
-    neardup().args(["dedup", "-q", &input, "-o", "/dev/null"]).assert().success();
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    match device(d, "null", 3) {
+        Some(null) => {
+            neardup().args(["dedup", "-q", &input, "-o"]).arg(&null).assert().success();
+            assert!(std::fs::metadata(&null).unwrap().file_type().is_char_device());
+        }
+        None => eprintln!("SKIPPED the device part: mknod needs root"),
+    }
     let fifo = d.join("out.fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let reader = {
@@ -288,8 +309,9 @@ fn run_where_every_record_was_skipped_fails() {
         .stderr(predicates::str::contains("the inputs hold no records"));
 }
 
-/// Item 4: when a run fails after the scan (here: bad labels), no output is
-/// touched, including those it could have written already.
+/// Item 4: when a run fails after the scan (bad labels, an output that
+/// cannot be written), no output is touched, including those it could have
+/// written already.
 #[test]
 fn failed_run_touches_no_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -304,6 +326,23 @@ fn failed_run_touches_no_output() {
         .code(1);
     assert_eq!(std::fs::read(&report).unwrap(), b"OLD");
     assert_eq!(std::fs::read(&page).unwrap(), b"OLD");
+    // A later output fails to write (a full device): the collection
+    // written before it is not put in place either.
+    let out = write(d, "out.jsonl", b"OLD");
+    #[cfg(unix)]
+    match device(d, "full", 7) {
+        Some(full) => {
+            let full = full.to_str().unwrap();
+            for flag in ["--html", "--report"] {
+                let assert =
+                    neardup().args(["dedup", &input, "-o", &out, flag, full]).assert().code(1);
+                let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+                assert!(err.contains(full), "{err}");
+                assert_eq!(std::fs::read(&out).unwrap(), b"OLD", "{flag}");
+            }
+        }
+        None => eprintln!("SKIPPED the full-device part: mknod needs root"),
+    }
     assert!(temporaries(d).is_empty());
 }
 
