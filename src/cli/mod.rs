@@ -259,6 +259,8 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
         [("-o", a.output.as_deref()), ("--html", a.common.html.as_deref())],
         &inputs,
     )?;
+    // Labels are read before the run: a missing or bad file fails at once.
+    let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
     let (mut cfg, _spool) = config::build(&a.common, false)?;
     if !near_duplicates {
         cfg.method = neardup::pipeline::Method::None;
@@ -267,15 +269,14 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     let display = progress_for(&a.common, &cfg);
     let mut outcome = neardup::scan(&cfg, &display)?;
     check_something_read(&outcome.report, a.common.quiet)?;
-    if let Some(labels) = &a.truth {
-        let truth = neardup::eval::read_labels(labels)?;
+    if let Some(truth) = &truth {
         let clusters: Vec<Vec<String>> = outcome
             .report
             .clusters
             .iter()
             .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
             .collect();
-        let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
+        let m = neardup::eval::evaluate(&clusters, truth, outcome.report.stats.documents);
         outcome.report.evaluation = Some(m);
     }
     let mut staged = Vec::new();

@@ -189,6 +189,26 @@ fn second_link_to_a_folder_is_not_a_loop() {
     assert!(r["skipped"][0]["source"].as_str().unwrap().ends_with("two-back"));
 }
 
+/// A pipe named .txt inside a scanned folder is a skip, not a hang.
+#[cfg(unix)]
+#[test]
+fn pipe_inside_a_folder_is_a_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", A.as_bytes());
+    let fifo = dir.path().join("b.txt");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = neardup()
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json", "--no-timing"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["stats"]["documents"], 1);
+    assert_eq!(r["skipped"][0]["reason"]["kind"], "unreadable");
+    assert!(r["skipped"][0]["source"].as_str().unwrap().ends_with("b.txt"));
+}
+
 /// Item 13: a UTF-8 byte-order mark at the start of a .txt file is not
 /// text: it does not reach the dedup output.
 #[test]

@@ -320,10 +320,12 @@ fn failed_run_touches_no_output() {
     let labels = write(d, "labels.jsonl", b"not labels\n");
     let report = write(d, "report.json", b"OLD");
     let page = write(d, "page.html", b"OLD");
-    neardup()
-        .args(["scan", &input, "--truth", &labels, "-o", &report, "--html", &page])
-        .assert()
-        .code(1);
+    // Bad labels are found before the run (stdin, also an input, is not read).
+    let (code, err) = exits_before_reading_stdin(&[
+        "scan", "-", &input, "--truth", &labels, "-o", &report, "--html", &page,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("labels.jsonl:1"), "{err}");
     assert_eq!(std::fs::read(&report).unwrap(), b"OLD");
     assert_eq!(std::fs::read(&page).unwrap(), b"OLD");
     // A later output fails to write (a full device): the collection
