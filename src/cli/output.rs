@@ -55,6 +55,9 @@ impl Output {
     /// folder exists and a file can be created there.
     pub fn check(flag: &'static str, given: &Path) -> anyhow::Result<Output> {
         let shown = given.display();
+        if given.as_os_str().is_empty() {
+            return Err(Usage(format!("{flag} needs a file name (or - for stdout)")).into());
+        }
         if given.as_os_str() == "-" {
             return Ok(Output {
                 flag,
@@ -300,22 +303,24 @@ pub fn check_conflicts(outputs: &[&Output], inputs: &[(&str, &Path)]) -> anyhow:
         let Ok(m) = std::fs::metadata(input) else { continue };
         let in_key = file_key(&m, input);
         for (o, key) in outputs.iter().zip(&keys) {
+            // "the input docs/" for a positional input, "--truth l.jsonl" else.
+            let named = match in_flag {
+                "input" => format!("the input {}", input.display()),
+                flag => format!("{flag} {}", input.display()),
+            };
             if key.as_ref() == Some(&Key::File(in_key.clone())) {
                 return Err(Usage(format!(
-                    "{} {} is also the input {} ({in_flag}): it would be overwritten; choose \
-                     another output",
+                    "{} {} is also {named}: it would be overwritten; choose another output",
                     o.flag,
                     o.given.display(),
-                    input.display()
                 ))
                 .into());
             }
             if m.is_dir() && o.inside(&in_key) {
                 return Err(Usage(format!(
-                    "{} {} is inside the folder {} being scanned ({in_flag}): write it elsewhere",
+                    "{} {} is inside {named}, a folder being scanned: write it elsewhere",
                     o.flag,
                     o.given.display(),
-                    input.display()
                 ))
                 .into());
             }
