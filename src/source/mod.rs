@@ -555,6 +555,32 @@ mod tests {
                 }
             }
 
+            /// Lines over the limit are one skip each and the rest read as
+            /// before; a spooled copy reads back the same records and skips.
+            #[test]
+            fn limited_reads_and_spooled_copies(
+                parts in prop::collection::vec(
+                    prop::sample::select(vec![&b"a"[..], b"bcd", b" ", b"\n", b"\r\n", b"\xEF\xBB\xBF", b"xxxxxxxx"]),
+                    0..40,
+                ),
+                limit in 1u64..12,
+            ) {
+                let data: Vec<u8> = parts.concat();
+                let direct = read_back("in.jsonl", &data, limit);
+                let counted = data
+                    .split(|&b| b == b'\n')
+                    .enumerate()
+                    .filter(|(i, raw)| {
+                        let l = if *i == 0 { raw.strip_prefix(BOM).unwrap_or(raw) } else { raw };
+                        raw.len() as u64 > limit || !l.iter().all(u8::is_ascii_whitespace)
+                    })
+                    .count();
+                prop_assert_eq!(direct.len(), counted);
+                let mut saved = Vec::new();
+                spool("in.jsonl", &mut &data[..], &mut saved, limit).unwrap();
+                prop_assert_eq!(read_back("in.jsonl", &saved, limit), direct);
+            }
+
             /// JSON objects with a text field always parse to that text.
             #[test]
             fn objects_with_text_parse(text in "\\PC{0,50}", id in "[a-z0-9]{1,8}") {
