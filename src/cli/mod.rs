@@ -15,12 +15,6 @@ use clap::Parser;
 use args::{Args, Command, Format};
 use neardup::report::{json, summary};
 
-/// A usage error found after parsing (conflicting outputs, an output
-/// format that cannot be written): exit status 2, as clap's own.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Usage(pub String);
-
 /// Exit statuses, mapped to numbers in one place.
 #[derive(Debug, Clone, Copy)]
 enum Exit {
@@ -28,7 +22,7 @@ enum Exit {
     Success,
     /// The run failed.
     Error,
-    /// The command line asks for something that cannot be done.
+    /// The command line asks for something impossible (clap's status too).
     Usage,
 }
 
@@ -42,6 +36,13 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// A usage error found after parsing (an option value out of range, flags
+/// that do not go together, outputs that would destroy data): exit status
+/// 2, like clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// Parses the arguments (exit 2 on a usage error, as clap does) and runs.
 pub fn run() -> ExitCode {
     let args = Args::parse();
@@ -53,7 +54,7 @@ pub fn run() -> ExitCode {
                 return Exit::Success.into();
             }
             eprintln!("neardup: error: {e:#}");
-            if e.downcast_ref::<Usage>().is_some() {
+            if e.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage.into()
             } else {
                 Exit::Error.into()

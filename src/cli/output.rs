@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use super::Usage;
+use super::UsageError;
 
 /// Compression of an output, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl Output {
     pub fn check(flag: &'static str, given: &Path) -> anyhow::Result<Output> {
         let shown = given.display();
         if given.as_os_str().is_empty() {
-            return Err(Usage(format!("{flag} needs a file name (or - for stdout)")).into());
+            return Err(UsageError(format!("{flag} needs a file name (or - for stdout)")).into());
         }
         if given.as_os_str() == "-" {
             return Ok(Output {
@@ -71,7 +71,7 @@ impl Output {
             "gz" | "gzip" => Compression::Gzip,
             "zst" | "zstd" => Compression::Zstd,
             e if UNSUPPORTED.contains(&e) => {
-                return Err(Usage(format!(
+                return Err(UsageError(format!(
                     "{flag} {shown}: cannot write .{e} files; name it .gz or .zst to compress, \
                      or use another extension for plain text"
                 ))
@@ -285,7 +285,7 @@ pub fn check_conflicts(outputs: &[&Output], inputs: &[(&str, &Path)]) -> anyhow:
                 _ => a.is_stdout() && b.is_stdout(),
             };
             if same {
-                return Err(Usage(format!(
+                return Err(UsageError(format!(
                     "{} {} and {} {} are the same file: give each output a file of its own",
                     a.flag,
                     a.given.display(),
@@ -309,7 +309,7 @@ pub fn check_conflicts(outputs: &[&Output], inputs: &[(&str, &Path)]) -> anyhow:
                 flag => format!("{flag} {}", input.display()),
             };
             if key.as_ref() == Some(&Key::File(in_key.clone())) {
-                return Err(Usage(format!(
+                return Err(UsageError(format!(
                     "{} {} is also {named}: it would be overwritten; choose another output",
                     o.flag,
                     o.given.display(),
@@ -317,7 +317,7 @@ pub fn check_conflicts(outputs: &[&Output], inputs: &[(&str, &Path)]) -> anyhow:
                 .into());
             }
             if m.is_dir() && o.inside(&in_key) {
-                return Err(Usage(format!(
+                return Err(UsageError(format!(
                     "{} {} is inside {named}, a folder being scanned: write it elsewhere",
                     o.flag,
                     o.given.display(),
