@@ -274,6 +274,12 @@ fn open_lines(path: &Path, name: &str) -> std::io::Result<Box<dyn BufRead + Send
     Ok(reader)
 }
 
+/// Opens a file for reading, decompressed if its name ends in `.gz` or
+/// `.zst` (as neardup writes outputs so named: reports, labels).
+pub fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+    open_lines(path, &path.to_string_lossy())
+}
+
 /// What [`read_line`] found.
 enum Line {
     /// The end of the input.

@@ -232,8 +232,23 @@ fn compressed_outputs_by_extension() {
     flate2::read::GzDecoder::new(std::fs::File::open(&report).unwrap())
         .read_to_end(&mut json)
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert_eq!(report["stats"]["documents"], 3);
+    let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed["stats"]["documents"], 3);
+    // Compressed labels and reports are read back by scan --truth and eval.
+    let labels = d.join("labels.jsonl.zst");
+    let plain_labels = "{\"id\": \"a\", \"cluster\": 1}\n{\"id\": \"b\", \"cluster\": 1}\n";
+    std::fs::write(&labels, zstd::encode_all(plain_labels.as_bytes(), 3).unwrap()).unwrap();
+    let scored = crate::util::report(&["scan", &input, "--truth", labels.to_str().unwrap()]);
+    assert_eq!(scored["evaluation"]["recall"], 1.0, "{}", scored["evaluation"]);
+    let eval = neardup()
+        .args(["eval", "--format", "json", "--truth"])
+        .arg(&labels)
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(m["recall"], 1.0, "{m}");
     // dedup x.jsonl.gz -o x.jsonl.gz is refused; dedup of a .gz to a .gz works.
     let gz_in = gz.to_str().unwrap();
     neardup().args(["dedup", gz_in, "-o", gz_in]).assert().code(2);
