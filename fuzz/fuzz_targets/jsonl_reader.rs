@@ -28,10 +28,12 @@ fuzz_target!(|data: &[u8]| {
         .count();
     let read = |path: &std::path::Path| -> Vec<Result<Vec<u8>, neardup::Skip>> {
         Reader::new(&[Input::Path(path.to_path_buf())], &opts)
-            .map(|item| item.map(|raw| {
-                let _ = raw.parse(&opts);
-                raw.bytes
-            }))
+            .map(|item| {
+                item.map(|raw| {
+                    let _ = raw.parse(&opts);
+                    raw.bytes
+                })
+            })
             .collect()
     };
     let direct = read(&path);
