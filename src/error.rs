@@ -18,8 +18,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The message names the file; the
+    /// I/O error is its source (`{:#}` with anyhow prints both, once each).
+    #[error("{}", path.display())]
     Io {
         /// The file or folder involved.
         path: PathBuf,

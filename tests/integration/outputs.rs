@@ -363,6 +363,18 @@ fn failed_run_touches_no_output() {
     assert!(temporaries(d).is_empty());
 }
 
+/// An I/O error names its file and says what happened once (it once
+/// printed the cause twice: "x: No such file ...: No such file ...").
+#[test]
+fn io_errors_say_their_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let nope = dir.path().join("nope.jsonl");
+    let assert = neardup().args(["eval", "--truth"]).arg(&nope).arg(&nope).assert().code(1);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("nope.jsonl"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
 /// Item 17: an output folder that is missing, not a folder or not writable
 /// is an error naming it before anything is read.
 #[test]
