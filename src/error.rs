@@ -18,14 +18,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The message names the file; the
+    /// I/O error is its source (`{:#}` with anyhow prints both, once each).
+    #[error("{}", path.display())]
     Io {
         /// The file or folder involved.
         path: PathBuf,
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// An input named by the caller is missing or cannot be opened: checked
+    /// before the run, as a run without it would be wrong.
+    #[error("input {}: {message}", path.display())]
+    Input {
+        /// The input as named.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
     },
     /// An option has a value the library cannot work with. The message
     /// names the flag to change.
@@ -62,11 +72,12 @@ pub enum SkipReason {
     TextNotString(String),
     /// The document holds no words, so it has nothing to compare.
     Empty,
-    /// The document is larger than the supported 4 GiB.
+    /// The record (a JSON line or a `.txt` file) is longer than the limit
+    /// given, in bytes (`--max-doc-bytes`); it was not held in memory.
     TooLarge(u64),
     /// The file could not be opened or read.
     Unreadable(String),
-    /// A folder was reached twice through a symbolic link.
+    /// A symbolic link leads back to a folder it is in.
     SymlinkLoop,
 }
 
@@ -102,10 +113,12 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::Empty => write!(f, "empty document: no words to compare"),
             SkipReason::TooLarge(n) => {
-                write!(f, "document of {n} bytes is larger than the 4 GiB limit")
+                write!(f, "record longer than the limit of {n} bytes (--max-doc-bytes)")
             }
             SkipReason::Unreadable(m) => write!(f, "cannot read: {m}"),
-            SkipReason::SymlinkLoop => write!(f, "folder already visited (symbolic link loop)"),
+            SkipReason::SymlinkLoop => {
+                write!(f, "symbolic link loop: leads back to a folder it is in")
+            }
         }
     }
 }

@@ -150,9 +150,9 @@ fn label_string(v: &serde_json::Value) -> Option<String> {
 /// number values). Any bad line is an error naming file and line: labels
 /// must be clean for the metrics to mean anything.
 pub fn read_labels(path: &Path) -> Result<HashMap<String, String>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::source::open_decompressed(path).map_err(|e| Error::io(path, e))?;
     let mut out = HashMap::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+    for (i, line) in file.lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         if line.trim().is_empty() {
             continue;
@@ -173,7 +173,9 @@ pub fn read_labels(path: &Path) -> Result<HashMap<String, String>> {
 /// Reads the clusters and document count of a report written by neardup
 /// (JSON or JSON Lines).
 pub fn read_report_clusters(path: &Path) -> Result<(Vec<Vec<String>>, u64)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::source::open_decompressed(path)
+        .and_then(std::io::read_to_string)
+        .map_err(|e| Error::io(path, e))?;
     let bad = |m: String| Error::Config(format!("{}: not a neardup report: {m}", path.display()));
     let members = |c: &serde_json::Value| -> Result<Vec<String>> {
         c.get("members")

@@ -43,6 +43,7 @@ pub mod simhash;
 pub mod simindex;
 pub mod source;
 pub mod synth;
+pub mod tempfiles;
 pub mod text;
 pub mod verify;
 

@@ -137,10 +137,20 @@ impl Config {
                 ));
             }
         }
-        if self.inputs.iter().filter(|i| matches!(i, Input::Stdin | Input::SavedStdin(_))).count()
-            > 1
-        {
+        let stdin = |i: &&Input| match i {
+            Input::Stdin => true,
+            Input::Spooled { name, .. } => name == "-",
+            Input::Path(_) => false,
+        };
+        if self.inputs.iter().filter(stdin).count() > 1 {
             return bad("- (stdin) can be given only once".into());
+        }
+        if !(1..=u64::from(u32::MAX)).contains(&self.source.max_record_bytes) {
+            return bad(format!(
+                "--max-doc-bytes {} must be between 1 and {} (4 GiB)",
+                self.source.max_record_bytes,
+                u32::MAX
+            ));
         }
         if let Some(p) = self.passages {
             if !(2..=100_000).contains(&p.min_words) {
@@ -151,12 +161,6 @@ impl Config {
                     "--min-passage {} must be at least {} words",
                     p.min_words, p.k
                 ));
-            }
-            if self.inputs.contains(&Input::Stdin) {
-                return bad(
-                    "passages read the input twice: save stdin to a file, or use --no-passages"
-                        .into(),
-                );
             }
         }
         if self.method.simhash() && self.hamming > 12 {
@@ -169,6 +173,16 @@ impl Config {
             return bad("nothing to do: both near-duplicates and passages are off".into());
         }
         Ok(())
+    }
+
+    /// Whether a scan reads the input more than once: repeated passages,
+    /// exact MinHash verification (documents near the threshold) and SimHash
+    /// tf-idf weights (document frequencies first) each read it again. The
+    /// one place that decides it; see [`spool_inputs`].
+    pub fn reads_twice(&self) -> bool {
+        self.passages.is_some()
+            || (self.exact_verify && self.method.minhash())
+            || (self.method.simhash() && self.weighting == Weighting::TfIdf)
     }
 
     /// The bands × rows in effect.
@@ -388,19 +402,17 @@ impl<'a> Worker<'a> {
 
 type Batch = Vec<Result<RawRecord, Skip>>;
 
-/// Reads `inputs` on a separate thread and hands batches to `each`, in order.
-fn read_batches(
-    inputs: &[Input],
-    batch_bytes: usize,
-    mut each: impl FnMut(Batch) -> Result<()>,
-) -> Result<()> {
+/// Reads the inputs on a separate thread and hands batches to `each`, in
+/// order.
+fn read_batches(cfg: &Config, mut each: impl FnMut(Batch) -> Result<()>) -> Result<()> {
     let (tx, rx) = mpsc::sync_channel::<Batch>(2);
-    let inputs = inputs.to_vec();
+    let (inputs, batch_bytes) = (cfg.inputs.clone(), cfg.batch_bytes);
+    let opts = cfg.source.clone();
     std::thread::scope(|s| {
         s.spawn(move || {
             let mut batch = Vec::new();
             let mut size = 0;
-            for item in Reader::new(&inputs) {
+            for item in Reader::new(&inputs, &opts) {
                 size += item.as_ref().map_or(0, |r| r.bytes.len()) + 64;
                 batch.push(item);
                 if size >= batch_bytes {
@@ -431,7 +443,7 @@ const DF_LOG2_WIDTH: u32 = 20;
 /// holding it (for SimHash tf-idf weights).
 fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
     let mut total = DocFrequency::new(DF_LOG2_WIDTH);
-    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+    read_batches(cfg, |batch| {
         let part = pool.install(|| {
             batch
                 .par_iter()
@@ -466,9 +478,79 @@ fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFre
     Ok(total)
 }
 
+/// A stream input saved to a temporary file, removed when this is dropped.
+#[derive(Debug)]
+pub struct Spool {
+    // Removed first, then unregistered (fields drop in this order).
+    _path: tempfile::TempPath,
+    _registered: crate::tempfiles::Registered,
+}
+
+/// Saves the inputs that can be read only once (stdin, pipes, process
+/// substitutions: [`Input::is_stream`]) to temporary files, when the run
+/// reads its input more than once: when [`Config::reads_twice`], or when the
+/// caller reads it again after the scan (`more_reads`: a dedup, the texts of
+/// an HTML page). Lines longer than the record limit are cut just past it
+/// (they are skipped all the same), so a stream that never ends a line does
+/// not fill the disk. The files live as long as the returned guards.
+pub fn spool_inputs(cfg: &mut Config, more_reads: bool) -> Result<Vec<Spool>> {
+    let mut spools = Vec::new();
+    if !(more_reads || cfg.reads_twice()) {
+        return Ok(spools);
+    }
+    for input in &mut cfg.inputs {
+        if !input.is_stream() {
+            continue;
+        }
+        let name = match input {
+            Input::Path(p) => p.display().to_string(),
+            _ => "-".to_owned(),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".neardup-")
+            .suffix(".tmp")
+            .tempfile()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let registered = crate::tempfiles::register(tmp.path());
+        let save_err = |e| Error::Config(format!("cannot save {name} to a temporary file: {e}"));
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        match input {
+            Input::Path(p) => {
+                let mut r = std::fs::File::open(&*p).map_err(|e| Error::io(&*p, e))?;
+                crate::source::spool(&name, &mut r, &mut w, cfg.source.max_record_bytes)
+            }
+            _ => crate::source::spool(
+                &name,
+                &mut std::io::stdin().lock(),
+                &mut w,
+                cfg.source.max_record_bytes,
+            ),
+        }
+        .map_err(save_err)?;
+        let tmp = w.into_inner().map_err(|e| save_err(e.into_error()))?;
+        let path = tmp.into_temp_path();
+        *input = Input::Spooled { name, path: path.to_path_buf() };
+        spools.push(Spool { _path: path, _registered: registered });
+    }
+    Ok(spools)
+}
+
 /// Runs a scan: near-duplicate clusters and the report.
 pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     cfg.validate()?;
+    crate::source::check_inputs(&cfg.inputs)?;
+    if cfg.reads_twice() {
+        if let Some(p) = cfg.inputs.iter().find(|i| i.is_stream()) {
+            let name = match p {
+                Input::Path(p) => p.display().to_string(),
+                _ => "- (stdin)".to_owned(),
+            };
+            return Err(Error::Config(format!(
+                "{name} can be read only once and this run reads its input twice: save it \
+                 first (spool_inputs)"
+            )));
+        }
+    }
     let start = Instant::now();
     let pool = cfg.pool()?;
     let hasher = MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant);
@@ -487,7 +569,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     };
 
     progress.stage("read");
-    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+    read_batches(cfg, |batch| {
         let raw_bytes: u64 =
             batch.iter().map(|r| r.as_ref().map_or(0, |r| r.bytes.len() as u64)).sum();
         let results: Vec<Result<DocState, Skip>> = pool.install(|| {
@@ -713,7 +795,7 @@ fn reread_pairs<T: Send>(
     let mut live: HashMap<u32, T> = HashMap::new();
     let mut next = 0usize;
     let mut index = 0usize;
-    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+    read_batches(cfg, |batch| {
         let wanted: Vec<(u32, &RawRecord)> = batch
             .iter()
             .enumerate()
@@ -1015,7 +1097,7 @@ fn find_passages(
     let mut previews: Vec<String> = vec![String::new(); groups.len()];
     if !wanted.is_empty() {
         let mut index = 0usize;
-        read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+        read_batches(cfg, |batch| {
             for item in &batch {
                 let doc = record_doc.get(index).copied().flatten();
                 index += 1;
@@ -1099,7 +1181,7 @@ fn covered_bytes(spans: &SpansByDoc) -> u64 {
 pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<Skip>) {
     let mut docs = Vec::new();
     let mut skips = Vec::new();
-    for item in Reader::new(inputs) {
+    for item in Reader::new(inputs, opts) {
         match item.and_then(|raw| raw.parse(opts)) {
             Ok(d) => docs.push(d),
             Err(s) => skips.push(s),
@@ -1119,7 +1201,7 @@ pub fn read_texts(
     if wanted.is_empty() {
         return Ok(out);
     }
-    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+    read_batches(cfg, |batch| {
         for raw in batch.iter().filter_map(|r| r.as_ref().ok()) {
             if let Ok(d) = raw.parse(&cfg.source) {
                 if wanted.contains(d.id.as_str()) && !out.contains_key(&d.id) {
@@ -1170,7 +1252,7 @@ pub fn write_deduplicated(
     let mut ws = WriteStats::default();
     let mut index = 0usize;
     let io = |e| Error::io(io_name, e);
-    read_batches(&cfg.inputs, cfg.batch_bytes, |batch| {
+    read_batches(cfg, |batch| {
         for item in batch {
             let keep = outcome.keep_record.get(index).is_some_and(|b| *b);
             index += 1;

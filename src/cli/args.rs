@@ -12,8 +12,11 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 /// empty documents, unreadable files) are skipped, counted and named with
 /// file and line in the report; the run goes on unless --strict.
 ///
+/// Outputs are checked before anything is read: one that is an input,
+/// another output, or inside a scanned folder is refused.
+///
 /// Exit status: 0 when the run finished (duplicates found or not), 1 on an
-/// error, 2 on a usage error.
+/// error (also when every record was skipped), 2 on a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "neardup", version, max_term_width = 100)]
 pub struct Args {
@@ -115,7 +118,8 @@ pub struct ScanArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
-    /// Write the report to this file (atomically) and print the summary.
+    /// Write the report to this file (atomically; `-` for stdout; a name
+    /// ending in .gz or .zst is compressed) and print the summary.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Score the clusters against labels (JSON Lines {"id", "cluster"}): the
@@ -130,8 +134,9 @@ pub struct DedupArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
-    /// Where to write the deduplicated collection (JSON Lines). JSON input
-    /// lines are copied verbatim; .txt files become {"id": ..., "text": ...}.
+    /// Where to write the deduplicated collection (JSON Lines; `-` for
+    /// stdout; a name ending in .gz or .zst is compressed). JSON input lines
+    /// are copied verbatim; .txt files become {"id": ..., "text": ...}.
     #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
     pub output: PathBuf,
     /// Also write the report to this file (format from --format, default json).
@@ -338,6 +343,12 @@ pub struct Common {
     /// reason in stats.skipped_by_reason).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_skips: usize,
+
+    /// Longest record read, in bytes (suffixes k, M, G: 64M = 64·10^6): a
+    /// JSON line or .txt file over it is skipped as too_large without being
+    /// held in memory, and reading goes on at the next line. At most 4G.
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
+    pub max_doc_bytes: u64,
 
     /// Stop with an error at the first bad record instead of skipping it.
     #[arg(long)]

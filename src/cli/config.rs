@@ -1,8 +1,5 @@
 //! Arguments → a validated library [`Config`]. The library never sees clap.
 
-use std::io::Write;
-
-use anyhow::Context;
 use neardup::Config;
 use neardup::cluster::Keep;
 use neardup::lsh::LshParams;
@@ -13,15 +10,20 @@ use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
 
 use super::args::{Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg};
-use neardup::pipeline::Method;
+use neardup::pipeline::{Method, Spool};
 use neardup::simhash::Weighting;
 
 /// Builds and validates the configuration. Where the run reads its input
-/// twice (passages, dedup), stdin is first saved to a temporary file that
-/// lives as long as the returned guard.
-pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<tempfile::TempPath>)> {
+/// twice (see [`neardup::pipeline::spool_inputs`]; `two_reads` for dedup),
+/// stdin and pipes are first saved to temporary files that live as long as
+/// the returned guards.
+pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Vec<Spool>)> {
     let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
-    cfg.source = SourceOptions { id_field: a.id_field.clone(), text_field: a.text_field.clone() };
+    cfg.source = SourceOptions {
+        id_field: a.id_field.clone(),
+        text_field: a.text_field.clone(),
+        max_record_bytes: a.max_doc_bytes,
+    };
     cfg.text = TextOptions {
         nfkc: !a.no_nfkc,
         lowercase: !a.no_lowercase,
@@ -63,21 +65,7 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Option<temp
     cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
-    let mut spool = None;
-    for input in &mut cfg.inputs {
-        let rereads = two_reads
-            || a.html.is_some()
-            || cfg.passages.is_some()
-            || (cfg.exact_verify && cfg.method.minhash());
-        if *input == Input::Stdin && rereads {
-            let mut tmp = tempfile::NamedTempFile::new().context("cannot save stdin")?;
-            std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot save stdin")?;
-            tmp.flush()?;
-            let path = tmp.into_temp_path();
-            *input = Input::SavedStdin(path.to_path_buf());
-            spool = Some(path);
-        }
-    }
     cfg.validate()?;
+    let spool = neardup::pipeline::spool_inputs(&mut cfg, two_reads || a.html.is_some())?;
     Ok((cfg, spool))
 }

@@ -9,7 +9,7 @@ mod progress;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::bail;
 use clap::Parser;
 
 use args::{Args, Command, Format};
@@ -22,6 +22,8 @@ enum Exit {
     Success,
     /// The run failed.
     Error,
+    /// The command line asks for something impossible (clap's status too).
+    Usage,
 }
 
 impl From<Exit> for ExitCode {
@@ -29,13 +31,22 @@ impl From<Exit> for ExitCode {
         match e {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Error => ExitCode::from(1),
+            Exit::Usage => ExitCode::from(2),
         }
     }
 }
 
+/// A usage error found after parsing (an option value out of range, flags
+/// that do not go together, outputs that would destroy data): exit status
+/// 2, like clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// Parses the arguments (exit 2 on a usage error, as clap does) and runs.
 pub fn run() -> ExitCode {
     let args = Args::parse();
+    remove_temporary_files_on_signals();
     match dispatch(args) {
         Ok(()) => Exit::Success.into(),
         Err(e) => {
@@ -43,9 +54,75 @@ pub fn run() -> ExitCode {
                 return Exit::Success.into();
             }
             eprintln!("neardup: error: {e:#}");
-            Exit::Error.into()
+            if e.downcast_ref::<UsageError>().is_some() {
+                Exit::Usage.into()
+            } else {
+                Exit::Error.into()
+            }
         }
     }
+}
+
+/// On Ctrl-C (SIGINT), SIGTERM or SIGHUP, removes the temporary files of
+/// the run (outputs being written, saved stdin), then dies of the signal as
+/// it would have without a handler.
+#[cfg(unix)]
+fn remove_temporary_files_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return; // no handler: temporary files may be left, as before
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            neardup::tempfiles::remove_all_and_hold();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn remove_temporary_files_on_signals() {}
+
+/// Checks the outputs (see [`output::check_conflicts`]) before anything is
+/// read.
+fn check_outputs<const N: usize>(
+    outputs: [(&'static str, Option<&std::path::Path>); N],
+    inputs: &[(&str, &std::path::Path)],
+) -> anyhow::Result<[Option<output::Output>; N]> {
+    let mut checked = Vec::with_capacity(N);
+    for (flag, path) in outputs {
+        checked.push(path.map(|p| output::Output::check(flag, p)).transpose()?);
+    }
+    let all: Vec<&output::Output> = checked.iter().flatten().collect();
+    output::check_conflicts(&all, inputs)?;
+    Ok(checked.try_into().expect("N outputs"))
+}
+
+/// The positional inputs, for [`check_outputs`].
+fn named_inputs(inputs: &[String]) -> Vec<(&str, &std::path::Path)> {
+    inputs.iter().map(|i| ("input", std::path::Path::new(i))).collect()
+}
+
+/// A run that read records but kept none did nothing: an error, not a
+/// report of nothing. A run that read no record at all gets a warning.
+fn check_something_read(report: &neardup::report::Report, quiet: bool) -> anyhow::Result<()> {
+    let s = &report.stats;
+    if s.records > 0 && s.documents == 0 {
+        let reasons: Vec<String> =
+            s.skipped_by_reason.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let first = report.skipped.first().map(|k| format!("; first: {k}")).unwrap_or_default();
+        bail!(
+            "every record was skipped ({} of {}: {}){first}; nothing written",
+            s.skipped,
+            s.records,
+            reasons.join(", ")
+        );
+    }
+    if s.records == 0 && !quiet {
+        eprintln!("neardup: warning: the inputs hold no records");
+    }
+    Ok(())
 }
 
 fn dispatch(args: Args) -> anyhow::Result<()> {
@@ -53,10 +130,27 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
         Command::Scan(a) | Command::Stats(a) => scan(&a, true),
         Command::Passages(a) => scan(&a, false),
         Command::Synth(a) => {
+            let inputs: Vec<(&str, &std::path::Path)> =
+                a.from.iter().map(|f| ("--from", std::path::Path::new(f))).collect();
+            let [Some(docs_out), Some(labels_out)] = check_outputs(
+                [("-o", Some(a.output.as_path())), ("--labels", Some(a.labels.as_path()))],
+                &inputs,
+            )?
+            else {
+                unreachable!("both outputs are required")
+            };
             let inputs: Vec<_> = a.from.iter().map(|s| neardup::source::Input::parse(s)).collect();
-            let (docs, skipped) = neardup::pipeline::read_all(&inputs, &Default::default());
+            neardup::source::check_inputs(&inputs)?;
+            let opts = neardup::source::SourceOptions::default();
+            let (docs, skipped) = neardup::pipeline::read_all(&inputs, &opts);
             for s in &skipped {
                 eprintln!("neardup: skipped {s}");
+            }
+            if docs.is_empty() {
+                bail!(
+                    "no seed text in --from ({} records skipped); nothing written",
+                    skipped.len()
+                );
             }
             let texts: Vec<String> = docs.into_iter().map(|d| d.text).collect();
             let pool = neardup::synth::sentences(&texts);
@@ -68,19 +162,24 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
                 seed: a.seed,
                 ..Default::default()
             };
-            let stats = output::write_atomic(&a.output, |docs| {
-                output::write_atomic(&a.labels, |labels| {
-                    Ok(neardup::synth::generate(&pool, &opts, docs, labels)?)
-                })
+            let ((stats, labels_staged), docs_staged) = docs_out.stage(|docs| {
+                labels_out.stage(|labels| Ok(neardup::synth::generate(&pool, &opts, docs, labels)?))
             })?;
-            println!(
+            output::commit_all(vec![docs_staged, labels_staged])?;
+            let mut out: Box<dyn Write> = if docs_out.is_stdout() || labels_out.is_stdout() {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(std::io::stdout())
+            };
+            writeln!(
+                out,
                 "wrote {} documents ({} variants, {:.1} MB of text) to {} and labels to {}",
                 stats.documents,
                 stats.variants,
                 stats.bytes as f64 / 1e6,
                 a.output.display(),
                 a.labels.display()
-            );
+            )?;
             Ok(())
         }
         Command::Eval(a) => {
@@ -98,10 +197,23 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Dedup(a) => {
+            let [Some(out), report_out, html_out] = check_outputs(
+                [
+                    ("-o", Some(a.output.as_path())),
+                    ("--report", a.report.as_deref()),
+                    ("--html", a.common.html.as_deref()),
+                ],
+                &named_inputs(&a.common.inputs),
+            )?
+            else {
+                unreachable!("-o is required")
+            };
             let (cfg, _spool) = config::build(&a.common, true)?;
             let display = progress_for(&a.common, &cfg);
             let outcome = neardup::scan(&cfg, &display)?;
-            let written = output::write_atomic(&a.output, |w| {
+            check_something_read(&outcome.report, a.common.quiet)?;
+            let mut staged = Vec::new();
+            let (written, s) = out.stage(|w| {
                 Ok(neardup::pipeline::write_deduplicated(
                     &cfg,
                     &outcome,
@@ -109,25 +221,47 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
                     w,
                     &a.output,
                 )?)
-            })
-            .with_context(|| format!("writing {}", a.output.display()))?;
-            write_html(&a.common, &cfg, &outcome.report)?;
-            if let Some(path) = &a.report {
-                let format = a.common.format.unwrap_or(Format::Json);
-                output::write_atomic(path, |w| Ok(write_report(&outcome.report, format, w)?))
-                    .with_context(|| format!("writing the report {}", path.display()))?;
+            })?;
+            staged.push(s);
+            if let Some(html) = &html_out {
+                staged.push(stage_html(html, &cfg, &outcome.report)?);
             }
+            if let Some(r) = &report_out {
+                let format = a.common.format.unwrap_or(Format::Json);
+                staged.push(r.stage(|w| Ok(write_report(&outcome.report, format, w)?))?.1);
+            }
+            output::commit_all(staged)?;
             if !a.common.quiet {
-                let mut out = std::io::stdout().lock();
-                out.write_all(summary::render(&outcome.report).as_bytes())?;
-                writeln!(out, "wrote {} documents to {}", written.written, a.output.display())?;
+                let mut sink = summary_sink([Some(&out), report_out.as_ref(), html_out.as_ref()]);
+                sink.write_all(summary::render(&outcome.report).as_bytes())?;
+                writeln!(sink, "wrote {} documents to {}", written.written, a.output.display())?;
+                sink.flush()?;
             }
             Ok(())
         }
     }
 }
 
+/// Where the summary goes: stdout, unless an output is written there.
+fn summary_sink<const N: usize>(outputs: [Option<&output::Output>; N]) -> Box<dyn Write> {
+    if outputs.iter().flatten().any(|o| o.is_stdout()) {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
+}
+
 fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
+    let mut inputs = named_inputs(&a.common.inputs);
+    if let Some(t) = &a.truth {
+        inputs.push(("--truth", t));
+    }
+    let [report_out, html_out] = check_outputs(
+        [("-o", a.output.as_deref()), ("--html", a.common.html.as_deref())],
+        &inputs,
+    )?;
+    // Labels are read before the run: a missing or bad file fails at once.
+    let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
     let (mut cfg, _spool) = config::build(&a.common, false)?;
     if !near_duplicates {
         cfg.method = neardup::pipeline::Method::None;
@@ -135,36 +269,61 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     }
     let display = progress_for(&a.common, &cfg);
     let mut outcome = neardup::scan(&cfg, &display)?;
-    if let Some(labels) = &a.truth {
-        let truth = neardup::eval::read_labels(labels)?;
+    check_something_read(&outcome.report, a.common.quiet)?;
+    if let Some(truth) = &truth {
         let clusters: Vec<Vec<String>> = outcome
             .report
             .clusters
             .iter()
             .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
             .collect();
-        let m = neardup::eval::evaluate(&clusters, &truth, outcome.report.stats.documents);
+        let m = neardup::eval::evaluate(&clusters, truth, outcome.report.stats.documents);
         outcome.report.evaluation = Some(m);
     }
-    write_html(&a.common, &cfg, &outcome.report)?;
-    emit_report(&outcome.report, a.common.format, a.output.as_deref(), a.common.quiet)
+    let mut staged = Vec::new();
+    if let Some(html) = &html_out {
+        staged.push(stage_html(html, &cfg, &outcome.report)?);
+    }
+    let report = &outcome.report;
+    match (&report_out, a.common.format) {
+        (Some(o), f) => {
+            let f = f.unwrap_or(Format::Json);
+            staged.push(o.stage(|w| Ok(write_report(report, f, w)?))?.1);
+            output::commit_all(staged)?;
+            if !a.common.quiet {
+                let mut sink = summary_sink([Some(o), html_out.as_ref()]);
+                sink.write_all(summary::render(report).as_bytes())?;
+                sink.flush()?;
+            }
+        }
+        (None, format) => {
+            output::commit_all(staged)?;
+            let mut out = std::io::stdout().lock();
+            match format {
+                Some(f) => write_report(report, f, &mut out)?,
+                None if !a.common.quiet => out.write_all(summary::render(report).as_bytes())?,
+                None => {}
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// `--html FILE`: reads the shown documents' texts once more and writes
-/// the page atomically.
-fn write_html(
-    a: &args::Common,
+/// the page (not yet in place).
+fn stage_html(
+    out: &output::Output,
     cfg: &neardup::Config,
     report: &neardup::report::Report,
-) -> anyhow::Result<()> {
-    let Some(path) = &a.html else { return Ok(()) };
+) -> anyhow::Result<output::Staged> {
     let texts =
         neardup::pipeline::read_texts(cfg, &neardup::report::html::documents_shown(report))?;
-    output::write_atomic(path, |w| {
+    let ((), staged) = out.stage(|w| {
         w.write_all(neardup::report::html::render(report, &texts).as_bytes())?;
         Ok(())
-    })
-    .with_context(|| format!("writing the HTML report {}", path.display()))
+    })?;
+    Ok(staged)
 }
 
 fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {
@@ -180,29 +339,4 @@ fn write_report(
         Format::Json => json::write_json(report, w),
         Format::Jsonl => json::write_jsonl(report, w),
     }
-}
-
-/// `-o FILE`: the report goes to FILE and the summary to stdout; without it,
-/// `--format` prints the report to stdout, and no format prints the summary.
-fn emit_report(
-    report: &neardup::report::Report,
-    format: Option<Format>,
-    path: Option<&std::path::Path>,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match (path, format) {
-        (Some(p), f) => {
-            output::write_atomic(p, |w| Ok(write_report(report, f.unwrap_or(Format::Json), w)?))
-                .with_context(|| format!("writing the report {}", p.display()))?;
-            if !quiet {
-                out.write_all(summary::render(report).as_bytes())?;
-            }
-        }
-        (None, Some(f)) => write_report(report, f, &mut out)?,
-        (None, None) if !quiet => out.write_all(summary::render(report).as_bytes())?,
-        (None, None) => {}
-    }
-    out.flush()?;
-    Ok(())
 }

@@ -140,8 +140,11 @@ pub fn input_size(inputs: &[neardup::source::Input]) -> Option<u64> {
     use neardup::source::Input;
     let mut total = 0;
     for i in inputs {
-        let (Input::Path(p) | Input::SavedStdin(p)) = i else { return None };
+        let (Input::Path(p) | Input::Spooled { path: p, .. }) = i else { return None };
         let m = std::fs::metadata(p).ok()?;
+        if !m.is_dir() && !m.is_file() {
+            return None; // a pipe: no size known
+        }
         if m.is_dir() {
             for (path, _) in neardup::source::walk(p).into_iter().flatten() {
                 total += std::fs::metadata(path).map_or(0, |m| m.len());

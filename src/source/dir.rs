@@ -1,77 +1,54 @@
 //! A sorted, loop-safe recursive walk over a folder for `.txt` files.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Skip, SkipReason};
 
 /// Lists the `.txt` files under `root`, recursively, in sorted path order,
 /// each with its id (the path relative to `root`, `/`-separated). Symbolic
-/// links are followed, but a folder reached twice (a link loop) is reported
-/// as a skip instead of being walked again. Unreadable folders are skips.
+/// links are followed: a link back to a folder it is in (a loop) is reported
+/// as a skip instead of being walked again, while a second link to a folder
+/// elsewhere is walked like any folder (its files get ids of their own).
+/// Unreadable folders and `.txt` entries that are not regular files (pipes,
+/// devices, dangling links) are skips.
 pub fn walk(root: &Path) -> Vec<Result<(PathBuf, String), Skip>> {
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    visit(root, root, &mut seen, &mut out);
+    for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_dir() || !super::is_txt(e.path()) {
+                    continue;
+                }
+                if !e.file_type().is_file() {
+                    let why = "not a regular file (a pipe, socket or device)".to_owned();
+                    out.push(Err(skip(e.path(), SkipReason::Unreadable(why))));
+                    continue;
+                }
+                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+                let id = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(Ok((e.into_path(), id)));
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                if err.loop_ancestor().is_some() {
+                    out.push(Err(skip(&path, SkipReason::SymlinkLoop)));
+                } else if super::is_txt(&path) || path.is_dir() || err.depth() == 0 {
+                    // (A dangling link not named .txt is nothing we would read.)
+                    let why = err.io_error().map_or_else(|| err.to_string(), ToString::to_string);
+                    out.push(Err(skip(&path, SkipReason::Unreadable(why))));
+                }
+            }
+        }
+    }
     out
 }
 
 fn skip(path: &Path, reason: SkipReason) -> Skip {
     Skip { source: path.display().to_string(), line: None, reason }
-}
-
-fn visit(
-    root: &Path,
-    dir: &Path,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<Result<(PathBuf, String), Skip>>,
-) {
-    match std::fs::canonicalize(dir) {
-        Ok(real) => {
-            if !seen.insert(real) {
-                out.push(Err(skip(dir, SkipReason::SymlinkLoop)));
-                return;
-            }
-        }
-        Err(e) => {
-            out.push(Err(skip(dir, SkipReason::Unreadable(e.to_string()))));
-            return;
-        }
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.collect::<Result<Vec<_>, _>>(),
-        Err(e) => Err(e),
-    };
-    let mut paths: Vec<PathBuf> = match entries {
-        Ok(es) => es.into_iter().map(|e| e.path()).collect(),
-        Err(e) => {
-            out.push(Err(skip(dir, SkipReason::Unreadable(e.to_string()))));
-            return;
-        }
-    };
-    paths.sort();
-    for path in paths {
-        // metadata() follows links: a dangling link is an unreadable file.
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => visit(root, &path, seen, out),
-            Ok(_) => {
-                if super::is_txt(&path) {
-                    let rel = path.strip_prefix(root).unwrap_or(&path);
-                    let id = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    out.push(Ok((path, id)));
-                }
-            }
-            Err(e) => {
-                if super::is_txt(&path) {
-                    out.push(Err(skip(&path, SkipReason::Unreadable(e.to_string()))));
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -29,9 +29,15 @@ pub enum Input {
     Path(PathBuf),
     /// JSON Lines on standard input (`-`).
     Stdin,
-    /// Standard input saved to this file (so it can be read twice); named
-    /// `-` in ids and skips, as stdin itself.
-    SavedStdin(PathBuf),
+    /// Standard input or a pipe saved to a file (so it can be read twice):
+    /// read from `path`, but named `name` in ids and skips (`-` for stdin),
+    /// and decoded as `name` says (`.txt`, `.gz`, ...).
+    Spooled {
+        /// The name given on the command line.
+        name: String,
+        /// The saved copy.
+        path: PathBuf,
+    },
 }
 
 impl Input {
@@ -39,7 +45,43 @@ impl Input {
     pub fn parse(arg: &str) -> Input {
         if arg == "-" { Input::Stdin } else { Input::Path(PathBuf::from(arg)) }
     }
+
+    /// Whether this input can be read only once (stdin, a pipe, a process
+    /// substitution, a device), so a run that reads twice must save it.
+    pub fn is_stream(&self) -> bool {
+        match self {
+            Input::Stdin => true,
+            Input::Spooled { .. } => false,
+            Input::Path(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()),
+        }
+    }
 }
+
+/// Checks that every named input exists and can be opened (folders
+/// listed), before anything is read: a missing or unreadable input is an
+/// error naming it, not a skip. Streams (pipes, devices) are not opened
+/// here, as opening one can consume or block it.
+pub fn check_inputs(inputs: &[Input]) -> crate::Result<()> {
+    for input in inputs {
+        let p = match input {
+            Input::Path(p) | Input::Spooled { path: p, .. } => p,
+            Input::Stdin => continue,
+        };
+        let io =
+            |e: std::io::Error| crate::Error::Input { path: p.clone(), message: e.to_string() };
+        let m = std::fs::metadata(p).map_err(io)?;
+        if m.is_dir() {
+            std::fs::read_dir(p).map_err(io)?;
+        } else if m.is_file() {
+            File::open(p).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Default of [`SourceOptions::max_record_bytes`]: 64 MB, far above any
+/// real document, far below what a batch of the pipeline can hold.
+pub const DEFAULT_MAX_RECORD_BYTES: u64 = 64_000_000;
 
 /// How JSON Lines records are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +91,20 @@ pub struct SourceOptions {
     pub id_field: String,
     /// Field holding the text (default `text`).
     pub text_field: String,
+    /// Longest record read (a JSON line without its line break, or a whole
+    /// `.txt` file), in bytes. A longer one is skipped as `too_large` as soon
+    /// as the limit is passed, without being held in memory, and reading
+    /// goes on at the next line. At most `u32::MAX`.
+    pub max_record_bytes: u64,
 }
 
 impl Default for SourceOptions {
     fn default() -> Self {
-        SourceOptions { id_field: "id".into(), text_field: "text".into() }
+        SourceOptions {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
     }
 }
 
@@ -98,7 +149,7 @@ impl RawRecord {
     /// Decodes the record into a document.
     pub fn parse(&self, opts: &SourceOptions) -> Result<Document, Skip> {
         if u32::try_from(self.bytes.len()).is_err() {
-            return Err(self.skip(SkipReason::TooLarge(self.bytes.len() as u64)));
+            return Err(self.skip(SkipReason::TooLarge(u64::from(u32::MAX))));
         }
         let text = std::str::from_utf8(&self.bytes)
             .map_err(|e| self.skip(SkipReason::InvalidUtf8 { offset: e.valid_up_to() }))?;
@@ -118,7 +169,7 @@ impl RawRecord {
 /// One file to read, after folders were expanded.
 #[derive(Debug, Clone)]
 enum Unit {
-    Text { path: PathBuf, id: String },
+    Text { path: PathBuf, name: String, id: String },
     Jsonl { path: PathBuf, name: String },
     Stdin,
     Failed(Skip),
@@ -129,29 +180,37 @@ enum Unit {
 pub struct Reader {
     units: std::vec::IntoIter<Unit>,
     current: Option<LineSource>,
+    limit: usize,
 }
 
 struct LineSource {
     name: Arc<str>,
     reader: Box<dyn BufRead + Send>,
     line: u64,
+    /// The rest of a too long line is still to be passed over.
+    discarding: bool,
 }
 
 impl Reader {
     /// A reader over `inputs`. Folders are listed now (names only); files are
-    /// opened as they are reached.
-    pub fn new(inputs: &[Input]) -> Reader {
+    /// opened as they are reached. Records longer than
+    /// `opts.max_record_bytes` become `too_large` skips.
+    pub fn new(inputs: &[Input], opts: &SourceOptions) -> Reader {
         let mut units = Vec::new();
         for input in inputs {
             match input {
                 Input::Stdin => units.push(Unit::Stdin),
                 Input::Path(p) => expand(p, &mut units),
-                Input::SavedStdin(p) => {
-                    units.push(Unit::Jsonl { path: p.clone(), name: "-".into() });
-                }
+                Input::Spooled { name, path } => units.push(if is_txt(Path::new(name)) {
+                    Unit::Text { path: path.clone(), name: name.clone(), id: name.clone() }
+                } else {
+                    Unit::Jsonl { path: path.clone(), name: name.clone() }
+                }),
             }
         }
-        Reader { units: units.into_iter(), current: None }
+        let limit =
+            usize::try_from(opts.max_record_bytes.min(u64::from(u32::MAX))).unwrap_or(usize::MAX);
+        Reader { units: units.into_iter(), current: None, limit }
     }
 }
 
@@ -166,14 +225,16 @@ fn expand(path: &Path, units: &mut Vec<Unit>) {
         Ok(m) if m.is_dir() => {
             for entry in walk(path) {
                 units.push(match entry {
-                    Ok((file, id)) => Unit::Text { path: file, id },
+                    Ok((file, id)) => {
+                        Unit::Text { name: file.display().to_string(), path: file, id }
+                    }
                     Err(skip) => Unit::Failed(skip),
                 });
             }
         }
         Ok(_) => {
             if is_txt(path) {
-                units.push(Unit::Text { path: path.to_path_buf(), id: name });
+                units.push(Unit::Text { path: path.to_path_buf(), name: name.clone(), id: name });
             } else {
                 units.push(Unit::Jsonl { path: path.to_path_buf(), name });
             }
@@ -185,23 +246,150 @@ fn is_txt(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
+/// The compression a name's extension announces.
+fn compression(name: &str) -> Option<&'static str> {
+    let ext = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext.to_ascii_lowercase().as_str() {
+        "gz" | "gzip" => Some("gzip"),
+        "zst" | "zstd" => Some("zstd"),
+        _ => None,
+    }
+}
+
 fn unreadable(source: &str, line: Option<u64>, e: &std::io::Error) -> Skip {
     Skip { source: source.to_owned(), line, reason: SkipReason::Unreadable(e.to_string()) }
 }
 
-/// Opens a JSON Lines file, decompressing by extension.
-fn open_lines(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+/// Opens a JSON Lines file, decompressing as its name says.
+fn open_lines(path: &Path, name: &str) -> std::io::Result<Box<dyn BufRead + Send>> {
     let file = File::open(path)?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let reader: Box<dyn BufRead + Send> = match ext.as_str() {
-        "gz" | "gzip" => Box::new(BufReader::with_capacity(
+    let reader: Box<dyn BufRead + Send> = match compression(name) {
+        Some("gzip") => Box::new(BufReader::with_capacity(
             1 << 20,
             flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file)),
         )),
-        "zst" | "zstd" => Box::new(BufReader::with_capacity(1 << 20, zstd::Decoder::new(file)?)),
-        _ => Box::new(BufReader::with_capacity(1 << 20, file)),
+        Some(_) => Box::new(BufReader::with_capacity(1 << 20, zstd::Decoder::new(file)?)),
+        None => Box::new(BufReader::with_capacity(1 << 20, file)),
     };
     Ok(reader)
+}
+
+/// Opens a file for reading, decompressed if its name ends in `.gz` or
+/// `.zst` (as neardup writes outputs so named: reports, labels).
+pub fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+    open_lines(path, &path.to_string_lossy())
+}
+
+/// What [`read_line`] found.
+enum Line {
+    /// The end of the input.
+    End,
+    /// A line, in the buffer (without its line break).
+    Read,
+    /// A line longer than the limit: the buffer holds nothing of it, and
+    /// the rest of the line is still unread.
+    TooLong,
+}
+
+/// Reads one line into `buf`, holding at most `limit` bytes of it.
+fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, limit: usize) -> std::io::Result<Line> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(if any { Line::Read } else { Line::End });
+        }
+        any = true;
+        let newline = avail.iter().position(|&b| b == b'\n');
+        let chunk = &avail[..newline.unwrap_or(avail.len())];
+        if buf.len() + chunk.len() > limit {
+            let used = limit - buf.len();
+            r.consume(used);
+            *buf = Vec::new(); // give the memory back
+            return Ok(Line::TooLong);
+        }
+        buf.extend_from_slice(chunk);
+        let used = newline.map_or(avail.len(), |i| i + 1);
+        r.consume(used);
+        if newline.is_some() {
+            return Ok(Line::Read);
+        }
+    }
+}
+
+/// Passes over the rest of a line (up to and with its line break).
+fn skip_line(r: &mut dyn BufRead) -> std::io::Result<()> {
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(());
+        }
+        match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = avail.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+/// Copies `r` to `w` as the [`Reader`] will see it with records of at most
+/// `limit` bytes: every line (or, for a whole `.txt` file, the whole) cut
+/// just after its first `limit + 1` bytes, so the copy is bounded even when
+/// the stream never ends a line, and reads back with the same records and
+/// skips. Compressed streams are copied whole.
+pub fn spool(
+    name: &str,
+    r: &mut dyn Read,
+    w: &mut dyn std::io::Write,
+    limit: u64,
+) -> std::io::Result<()> {
+    if compression(name).is_some() {
+        std::io::copy(r, w)?;
+        return Ok(());
+    }
+    let keep = limit.saturating_add(1);
+    let whole = is_txt(Path::new(name));
+    let mut line_len = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() {
+            let end = if whole { None } else { chunk.iter().position(|&b| b == b'\n') };
+            let part = &chunk[..end.unwrap_or(chunk.len())];
+            let room = keep.saturating_sub(line_len);
+            let take = part.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+            w.write_all(&part[..take])?;
+            line_len += part.len() as u64;
+            match end {
+                Some(i) => {
+                    w.write_all(b"\n")?;
+                    line_len = 0;
+                    chunk = &chunk[i + 1..];
+                }
+                None => chunk = &[],
+            }
+        }
+    }
 }
 
 impl Iterator for Reader {
@@ -210,16 +398,36 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(src) = &mut self.current {
+                if src.discarding {
+                    src.discarding = false;
+                    if let Err(e) = skip_line(&mut src.reader) {
+                        let skip = unreadable(&src.name, Some(src.line), &e);
+                        self.current = None;
+                        return Some(Err(skip));
+                    }
+                }
                 let mut bytes = Vec::new();
-                match src.reader.read_until(b'\n', &mut bytes) {
-                    Ok(0) => self.current = None,
-                    Ok(_) => {
+                match read_line(&mut src.reader, &mut bytes, self.limit) {
+                    Ok(Line::End) => self.current = None,
+                    Ok(Line::TooLong) => {
+                        // Skipped now, without holding the line: the rest is
+                        // passed over on the next call (never, for a stream
+                        // that does not end the line).
                         src.line += 1;
-                        while bytes.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+                        src.discarding = true;
+                        return Some(Err(Skip {
+                            source: src.name.to_string(),
+                            line: Some(src.line),
+                            reason: SkipReason::TooLarge(self.limit as u64),
+                        }));
+                    }
+                    Ok(Line::Read) => {
+                        src.line += 1;
+                        while bytes.last().is_some_and(|&b| b == b'\r') {
                             bytes.pop();
                         }
-                        if src.line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-                            bytes.drain(..3); // a UTF-8 byte-order mark is not data
+                        if src.line == 1 && bytes.starts_with(BOM) {
+                            bytes.drain(..BOM.len()); // a UTF-8 byte-order mark is not data
                         }
                         if bytes.iter().all(u8::is_ascii_whitespace) {
                             continue; // a blank line holds no record
@@ -244,32 +452,59 @@ impl Iterator for Reader {
             let unit = self.units.next()?;
             match unit {
                 Unit::Failed(skip) => return Some(Err(skip)),
-                Unit::Text { path, id } => {
-                    let name = path.display().to_string();
-                    let mut bytes = Vec::new();
-                    let read = File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes));
-                    return Some(match read {
-                        Ok(_) => Ok(RawRecord {
-                            source: name.into(),
-                            line: None,
-                            kind: RawKind::TextFile(id),
-                            bytes,
-                        }),
-                        Err(e) => Err(unreadable(&name, None, &e)),
-                    });
+                Unit::Text { path, name, id } => {
+                    return Some(read_text(&path, name, id, self.limit));
                 }
-                Unit::Jsonl { path, name } => match open_lines(&path) {
+                Unit::Jsonl { path, name } => match open_lines(&path, &name) {
                     Ok(reader) => {
-                        self.current = Some(LineSource { name: name.into(), reader, line: 0 })
+                        self.current = Some(LineSource {
+                            name: name.into(),
+                            reader,
+                            line: 0,
+                            discarding: false,
+                        })
                     }
                     Err(e) => return Some(Err(unreadable(&name, None, &e))),
                 },
                 Unit::Stdin => {
                     let reader = Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()));
-                    self.current = Some(LineSource { name: "-".into(), reader, line: 0 });
+                    self.current =
+                        Some(LineSource { name: "-".into(), reader, line: 0, discarding: false });
                 }
             }
         }
+    }
+}
+
+/// A UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a whole `.txt` file of at most `limit` bytes, without its
+/// byte-order mark.
+fn read_text(path: &Path, name: String, id: String, limit: usize) -> Result<RawRecord, Skip> {
+    let too_large = |name: &str| Skip {
+        source: name.to_owned(),
+        line: None,
+        reason: SkipReason::TooLarge(limit as u64),
+    };
+    let mut bytes = Vec::new();
+    let read = File::open(path).and_then(|f| {
+        if f.metadata()?.len() > limit as u64 {
+            return Ok(false);
+        }
+        // The file may grow while it is read: never take more than allowed.
+        f.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+        Ok(bytes.len() <= limit)
+    });
+    match read {
+        Ok(true) => {
+            if bytes.starts_with(BOM) {
+                bytes.drain(..BOM.len()); // a UTF-8 byte-order mark is not data
+            }
+            Ok(RawRecord { source: name.into(), line: None, kind: RawKind::TextFile(id), bytes })
+        }
+        Ok(false) => Err(too_large(&name)),
+        Err(e) => Err(unreadable(&name, None, &e)),
     }
 }
 
@@ -326,6 +561,32 @@ mod tests {
                 }
             }
 
+            /// Lines over the limit are one skip each and the rest read as
+            /// before; a spooled copy reads back the same records and skips.
+            #[test]
+            fn limited_reads_and_spooled_copies(
+                parts in prop::collection::vec(
+                    prop::sample::select(vec![&b"a"[..], b"bcd", b" ", b"\n", b"\r\n", b"\xEF\xBB\xBF", b"xxxxxxxx"]),
+                    0..40,
+                ),
+                limit in 1u64..12,
+            ) {
+                let data: Vec<u8> = parts.concat();
+                let direct = read_back("in.jsonl", &data, limit);
+                let counted = data
+                    .split(|&b| b == b'\n')
+                    .enumerate()
+                    .filter(|(i, raw)| {
+                        let l = if *i == 0 { raw.strip_prefix(BOM).unwrap_or(raw) } else { raw };
+                        raw.len() as u64 > limit || !l.iter().all(u8::is_ascii_whitespace)
+                    })
+                    .count();
+                prop_assert_eq!(direct.len(), counted);
+                let mut saved = Vec::new();
+                spool("in.jsonl", &mut &data[..], &mut saved, limit).unwrap();
+                prop_assert_eq!(read_back("in.jsonl", &saved, limit), direct);
+            }
+
             /// JSON objects with a text field always parse to that text.
             #[test]
             fn objects_with_text_parse(text in "\\PC{0,50}", id in "[a-z0-9]{1,8}") {
@@ -337,9 +598,62 @@ mod tests {
         }
     }
 
+    /// Records and skips of `bytes` read as JSON Lines named `name`.
+    fn read_back(name: &str, bytes: &[u8], limit: u64) -> Vec<Result<Vec<u8>, (u64, String)>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let opts = SourceOptions { max_record_bytes: limit, ..SourceOptions::default() };
+        Reader::new(&[Input::Path(path)], &opts)
+            .map(|r| match r {
+                Ok(raw) => Ok(raw.bytes),
+                Err(s) => Err((s.line.unwrap_or(0), s.reason.kind().to_owned())),
+            })
+            .collect()
+    }
+
+    /// Lines over the limit are skipped at their line, the lines after them
+    /// read; a saved copy (`spool`) reads back the same, and is bounded.
+    #[test]
+    fn record_limit_and_spooled_copies_agree() {
+        let cases: [&[u8]; 6] = [
+            b"\xEF\xBB\xBFa\r\nabcdef\nabc\n\nabcde",
+            b"abcdefghij\nab",
+            b"abcdefghijklmnopqrstuvwxyz",
+            b"abcde\nabcdef\n\n  \nx\n",
+            b"",
+            b"\n\n\n",
+        ];
+        for bytes in cases {
+            let direct = read_back("in.jsonl", bytes, 5);
+            let mut saved = Vec::new();
+            spool("in.jsonl", &mut &bytes[..], &mut saved, 5).unwrap();
+            assert_eq!(read_back("in.jsonl", &saved, 5), direct, "{bytes:?}");
+            assert!(saved.split(|&b| b == b'\n').all(|l| l.len() <= 6), "{saved:?}");
+        }
+        let got = read_back("in.jsonl", b"\xEF\xBB\xBFa\r\nabcdef\nabc\n\nabcde", 5);
+        let want: Vec<Result<Vec<u8>, (u64, String)>> = vec![
+            Ok(b"a".to_vec()), // the limit counts the raw bytes, mark and \r too
+            Err((2, "too_large".into())),
+            Ok(b"abc".to_vec()),
+            Ok(b"abcde".to_vec()),
+        ];
+        assert_eq!(got, want);
+        // A whole .txt file is cut once, after limit + 1 bytes.
+        let mut saved = Vec::new();
+        spool("x.txt", &mut &b"ab\ncdefgh"[..], &mut saved, 5).unwrap();
+        assert_eq!(saved, b"ab\ncde");
+        assert_eq!(read_back("x.txt", &saved, 5), [Err((0, "too_large".to_owned()))]);
+        assert_eq!(read_back("x.txt", b"\xEF\xBB\xBFab\ncd", 8), [Ok(b"ab\ncd".to_vec())]);
+    }
+
     #[test]
     fn custom_fields() {
-        let o = SourceOptions { id_field: "key".into(), text_field: "body".into() };
+        let o = SourceOptions {
+            id_field: "key".into(),
+            text_field: "body".into(),
+            ..SourceOptions::default()
+        };
         let d = raw(br#"{"key": "k1", "id": "no", "body": "t", "text": "no"}"#).parse(&o).unwrap();
         assert_eq!(d, Document { id: "k1".into(), text: "t".into() });
     }

@@ -30,25 +30,24 @@ fn bad_records_are_counted_and_named_and_the_run_goes_on() {
     bytes.extend_from_slice(b"{\"id\": \"z\", \"text\": \"caf\xe9\"}\n"); // 6: invalid UTF-8
     bytes.extend_from_slice(line("ok2", A).as_bytes());
     let f = write(dir.path(), "in.jsonl", &bytes);
-    let missing = dir.path().join("missing.jsonl");
-    let r = report(&["scan", &f, missing.to_str().unwrap()]);
+    let r = report(&["scan", &f]);
     let s = &r["stats"];
-    assert_eq!(s["records"], 8);
+    assert_eq!(s["records"], 7);
     assert_eq!(s["documents"], 2);
-    assert_eq!(s["skipped"], 6);
+    assert_eq!(s["skipped"], 5);
     let skipped = r["skipped"].as_array().unwrap();
     let lines: Vec<_> = skipped.iter().map(|k| k["line"].as_u64()).collect();
-    assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5), Some(6), None]);
+    assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5), Some(6)]);
     let kinds: Vec<_> = skipped.iter().map(|k| k["reason"]["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["malformed_json", "malformed_json", "missing_text", "empty", "invalid_utf8", "unreadable"]
+        ["malformed_json", "malformed_json", "missing_text", "empty", "invalid_utf8"]
     );
     assert_eq!(clusters(&r), vec![vec!["ok1".to_owned(), "ok2".to_owned()]]);
     // Accounting: records = kept + removed + skipped.
     let kept = s["kept_documents"].as_u64().unwrap();
     let removed = s["duplicate_documents"].as_u64().unwrap();
-    assert_eq!(kept + removed + 6, 8);
+    assert_eq!(kept + removed + 5, 7);
 
     // The summary names file and line; --strict stops there with exit 1.
     neardup()

@@ -6,6 +6,8 @@ mod cli;
 mod determinism;
 mod hostile;
 mod html;
+mod inputs;
+mod outputs;
 mod passages;
 mod regressions;
 mod scale;
