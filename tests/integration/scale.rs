@@ -88,3 +88,44 @@ fn short_documents_never_cluster_by_a_hash_collision() {
     assert_eq!(r["stats"]["documents"], 200_000);
     assert_eq!(r["stats"]["clusters"], 0);
 }
+
+/// The bundled labelled collections, shuffled (several seeds) and split
+/// into two files given in the other order: the same clusters as sets of
+/// ids as the file in its own order.
+#[test]
+fn shuffled_and_split_input_gives_the_same_clusters() {
+    for name in ["help_nl.jsonl", "licenses.jsonl"] {
+        let path = crate::util::data(&format!("labelled/{name}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let want = as_sets(clusters(&report(&["scan", path.to_str().unwrap(), "--no-passages"])));
+        assert!(!want.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        for seed in [1u64, 2, 3] {
+            let mut order: Vec<usize> = (0..lines.len()).collect();
+            // A deterministic shuffle (splitmix64 keys).
+            order.sort_by_key(|&i| {
+                let mut z = (i as u64 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                    .wrapping_add(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^ (z >> 31)
+            });
+            let shuffled: Vec<&str> = order.iter().map(|&i| lines[i]).collect();
+            let half = shuffled.len() / 2;
+            let a = write(
+                dir.path(),
+                &format!("{seed}a.jsonl"),
+                shuffled[..half].join("\n").as_bytes(),
+            );
+            let b = write(
+                dir.path(),
+                &format!("{seed}b.jsonl"),
+                shuffled[half..].join("\n").as_bytes(),
+            );
+            // The second half first.
+            let got = as_sets(clusters(&report(&["scan", &b, &a, "--no-passages"])));
+            assert_eq!(got, want, "{name} seed {seed}");
+        }
+    }
+}
