@@ -1,13 +1,19 @@
 //! Index throughput: SimHash fingerprints per second (from real shingles),
 //! the permuted-table near-pair search over 1M random fingerprints (with
 //! planted neighbours at distance 1..=3), beside a brute-force scan of all
-//! pairs on 20k fingerprints; and MinHash LSH candidates.
+//! pairs on 20k fingerprints; and MinHash LSH candidates when most
+//! documents fall into the same buckets (templated near-copies, and
+//! unrelated documents sharing one band, as a common header makes them), at
+//! 10k, 100k and 400k documents: the time should grow linearly.
 
 #![allow(missing_docs, reason = "criterion_group! defines an undocumented function")]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neardup::ids::DocId;
+use neardup::lsh::{self, LargeBuckets, Link, LshParams};
+use neardup::minhash::jaccard_estimate;
 use neardup::pipeline::read_all;
 use neardup::shingle::{fmix64, token_hashes, word_shingles};
 use neardup::simhash::{self, hamming};
@@ -85,5 +91,64 @@ fn simhash_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, simhash_bench);
+/// `n` signatures of 128 values: near-copies of one template (each differs
+/// in two positions outside the first two bands), or documents that share
+/// only band 0 and are random elsewhere.
+fn bucket_signatures(n: u32, near_copies: bool) -> Vec<Box<[u32]>> {
+    (0..n)
+        .map(|d| {
+            let mut s: Vec<u32> = (0..128u32).collect();
+            if near_copies {
+                s[20 + (d % 100) as usize] = 1000 + d;
+                s[21 + (d / 100 % 100) as usize] = 2000 + d;
+            } else {
+                for (i, v) in s.iter_mut().enumerate().skip(10) {
+                    *v = fmix64(u64::from(d) << 8 | i as u64) as u32;
+                }
+            }
+            s.into_boxed_slice()
+        })
+        .collect()
+}
+
+fn lsh_bench(c: &mut Criterion) {
+    let p = LshParams::optimal(0.8, 128);
+    let mut g = c.benchmark_group("lsh large buckets");
+    g.sample_size(10);
+    for near_copies in [true, false] {
+        for n in [10_000u32, 100_000, 400_000] {
+            let sigs = bucket_signatures(n, near_copies);
+            let keys: Vec<Box<[u64]>> = sigs
+                .iter()
+                .map(|s| {
+                    let mut k = Vec::new();
+                    p.band_keys(s, &mut k);
+                    k.into_boxed_slice()
+                })
+                .collect();
+            let content: Vec<u64> =
+                sigs.iter().map(|s| s.iter().fold(0, |h, &v| fmix64(h ^ u64::from(v)))).collect();
+            let large = LargeBuckets {
+                signatures: &sigs,
+                content: &content,
+                link: |a: DocId, b: DocId| {
+                    if jaccard_estimate(&sigs[a.index()], &sigs[b.index()]) >= 0.8 {
+                        Link::Certain
+                    } else {
+                        Link::No
+                    }
+                },
+                threshold: 0.8,
+            };
+            let what = if near_copies { "near-copies" } else { "shared header" };
+            g.throughput(Throughput::Elements(u64::from(n)));
+            g.bench_function(format!("{what}, {n} documents"), |b| {
+                b.iter(|| black_box(lsh::candidates(&keys, &p, &large).pairs.len()))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, simhash_bench, lsh_bench);
 criterion_main!(benches);
