@@ -26,7 +26,7 @@ use crate::ids::{DocId, Span};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, Variant};
 use crate::passage::{
-    DocWords, PassageOptions, Refined, align, fingerprint, fingerprint::Fingerprint,
+    CanonicalOrder, DocWords, PassageOptions, Refined, align, fingerprint, fingerprint::Fingerprint,
 };
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Stats, Timing};
@@ -1033,6 +1033,8 @@ struct FoundGroup {
 struct FoundOccurrence {
     doc: u32,
     span: Span,
+    /// Where the next word starts (see `PassageGroup::next_word`).
+    next_word: u32,
 }
 
 struct Found {
@@ -1065,18 +1067,23 @@ fn find_passages(
     fps: Vec<Box<[Fingerprint]>>,
     record_doc: &[Option<DocId>],
 ) -> Result<Found> {
-    let seeds = align::seeds(&fps);
-    drop(fps);
-    let candidates = align::chains(&seeds, popts);
+    let order = CanonicalOrder::new(&fps);
+    let seeds = align::seeds(&order.permute(fps));
+    let candidates = order.spread(align::chains(&seeds, popts));
     drop(seeds);
     let record_of: Vec<usize> =
         record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
 
     // Second read: the words of involved documents, refined as soon as both
-    // documents of a candidate are read (see `reread_pairs`).
+    // documents of a candidate are read (see `reread_pairs`). Candidates are
+    // in ranks (see `CanonicalOrder`); reading goes by document.
+    let docs = |c: &align::Chain| {
+        let (x, y) = (order.doc(c.a), order.doc(c.b));
+        (x.min(y), x.max(y))
+    };
     let mut by_b = candidates;
-    by_b.sort_by_key(|m| (m.b, m.a, m.a_start, m.b_start));
-    let keys: Vec<(u32, u32)> = by_b.iter().map(|m| (m.a, m.b)).collect();
+    by_b.sort_by_key(|c| (docs(c).1, c.a, c.b, c.first));
+    let keys: Vec<(u32, u32)> = by_b.iter().map(docs).collect();
     let mut refined = Refined::default();
     reread_pairs(
         cfg,
@@ -1084,9 +1091,9 @@ fn find_passages(
         &keys,
         "passages",
         |w, text| DocWords::new(&mut w.tokenizer, text),
-        |range, live| refined.refine(&by_b[range], popts, |d| live.get(&d)),
+        |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r))),
     )?;
-    let groups = refined.into_groups(popts);
+    let groups = refined.into_groups(popts, &order);
 
     // Third read: the text of each group's first occurrence, for the report.
     let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
@@ -1123,7 +1130,8 @@ fn find_passages(
             occurrences: g
                 .occurrences
                 .into_iter()
-                .map(|(doc, span)| FoundOccurrence { doc, span })
+                .zip(g.next_word)
+                .map(|((doc, span), next_word)| FoundOccurrence { doc, span, next_word })
                 .collect(),
         })
         .collect();
@@ -1145,7 +1153,10 @@ fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
         let mut seen: HashSet<u32> = HashSet::new();
         for o in &g.occurrences {
             if !seen.insert(o.doc) {
-                within.entry(o.doc).or_default().push(o.span);
+                // A later copy goes with the spaces and punctuation after
+                // it, up to the next word.
+                let span = Span { start: o.span.start, end: o.next_word.max(o.span.end) };
+                within.entry(o.doc).or_default().push(span);
             } else if o.doc != first_doc {
                 across.entry(o.doc).or_default().push(o.span);
             }

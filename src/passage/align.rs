@@ -1,13 +1,37 @@
-//! Seeds from equal fingerprints, chained along diagonals, refined on the
-//! real tokens into exact matches.
+//! Seeds from equal fingerprints, chained along exact diagonals, refined on
+//! the real tokens into exact matches, one copy per occurrence.
+//!
+//! No step drops work past a size limit, and no step depends on the order of
+//! the documents (ties are broken by document index only where the places
+//! tied are interchangeable):
+//!
+//! - A fingerprint shared by at most [`FULL_GROUP`] places gives all their
+//!   pairs as seeds. A larger group (boilerplate in thousands of documents, a
+//!   sentence pasted thousands of times) is sorted by the fingerprints around
+//!   each place, as a suffix array sorts suffixes, and only neighbours in
+//!   that order become seeds: places that share a long context are
+//!   neighbours, or joined through neighbours that share at least as much,
+//!   so every passage keeps seeds between its copies at the cost of one seed
+//!   per place.
+//! - Seeds of one document pair are chained along their exact diagonal (no
+//!   open-chain limit); the refinement steps over small edits instead.
+//! - A chain is refined from a seed, never from its ends: extension follows
+//!   the real alignment, so a match never joins two copies that only lie
+//!   near each other. Seeds that an earlier match of the pair already
+//!   explains are not refined again, so a pair costs time linear in its words.
+//! - Inside one document, text that repeats with a period shorter than its
+//!   length (a sentence pasted many times back to back) is a *tandem*: it is
+//!   cut into copies of one period (rounded up to the shortest passage),
+//!   starting where the repetition starts, and consecutive copies are matched.
 
 use rayon::prelude::*;
 
 use super::PassageOptions;
 use super::fingerprint::Fingerprint;
+use crate::shingle::fmix64;
 
 /// Hash groups up to this size give all their pairs as seeds; larger ones
-/// (boilerplate in many documents) pair each occurrence with the first only.
+/// give the neighbours of a context sort (see the module docs).
 pub const FULL_GROUP: usize = 8;
 
 /// Two places whose fingerprints are equal: word `pa` of document `a` and
@@ -22,6 +46,16 @@ pub struct Seed {
     pub pa: u32,
     /// Word position in `b`.
     pub pb: u32,
+    /// Chosen by the context sort of a large group: neighbours pair
+    /// differently at each fingerprint of a passage, so such a seed is a
+    /// candidate on its own.
+    pub strong: bool,
+}
+
+impl Seed {
+    fn diag(&self) -> i64 {
+        i64::from(self.pb) - i64::from(self.pa)
+    }
 }
 
 /// A match between two places, in word positions (end exclusive).
@@ -41,157 +75,188 @@ pub struct Match {
     pub b_end: u32,
 }
 
+/// Seeds of one document pair on one diagonal, each within the chaining gap
+/// of the one before: a candidate for refinement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Chain {
+    /// First document.
+    pub a: u32,
+    /// Second document (`a ≤ b`).
+    pub b: u32,
+    /// First seed, `(position in a, position in b)`.
+    pub first: (u32, u32),
+    /// Last seed.
+    pub last: (u32, u32),
+}
+
+/// In the context sort of a large group, each place is paired with this
+/// many places after it: a copy with an edit sorts among other edited
+/// copies, and one more neighbour makes it unlikely that all its partners
+/// have edits too close to its own to align.
+const NEIGHBOURS: usize = 2;
+
+/// Context depths (in fingerprints, each side) hashed into the sort key of a
+/// place in a large group.
+const DEPTHS: [usize; 4] = [1, 2, 4, 8];
+
+/// Sort key of fingerprint `i` of `f`: hashes of the 1, 2, 4 and 8
+/// fingerprints after it, then before it (each with its distance in words),
+/// so that sorting by the key puts places with longer shared contexts next to
+/// each other.
+fn context_key(f: &[Fingerprint], i: usize) -> [u64; 8] {
+    let mut key = [0u64; 8];
+    let here = f[i].pos;
+    for (side, slot) in [(1i64, 0usize), (-1, 4)] {
+        let mut acc: u64 = 0x6374_7874;
+        let mut depth = 0;
+        for (n, &d) in DEPTHS.iter().enumerate() {
+            while depth < d {
+                depth += 1;
+                let j = i as i64 + side * depth as i64;
+                if j < 0 || j as usize >= f.len() {
+                    acc = fmix64(acc ^ 0xe0d);
+                    depth = d;
+                    break;
+                }
+                let fp = f[j as usize];
+                let dist = u64::from(fp.pos.abs_diff(here));
+                acc = fmix64(acc.rotate_left(17) ^ fp.hash ^ dist.wrapping_mul(0x9e37_79b9));
+            }
+            key[slot + n] = acc;
+        }
+    }
+    key
+}
+
 /// All seeds of a collection (`fps[doc]` are that document's fingerprints),
-/// sorted by `(a, b, pa, pb)`. O(F log F) for F fingerprints.
+/// sorted by `(a, b, pa, pb)`; groups over [`FULL_GROUP`] places use the
+/// context sort. O(F log F) for F fingerprints.
 pub fn seeds(fps: &[Box<[Fingerprint]>]) -> Vec<Seed> {
+    seeds_with(fps, FULL_GROUP)
+}
+
+/// [`seeds`] with another all-pairs limit (`usize::MAX`: all pairs of every
+/// group, the naive twin of the tests).
+pub fn seeds_with(fps: &[Box<[Fingerprint]>], full_group: usize) -> Vec<Seed> {
     let mut all: Vec<(u64, u32, u32)> = fps
         .iter()
         .enumerate()
-        .flat_map(|(d, f)| f.iter().map(move |fp| (fp.hash, d as u32, fp.pos)))
+        .flat_map(|(d, f)| (0..f.len()).map(move |i| (f[i].hash, d as u32, i as u32)))
         .collect();
     all.par_sort_unstable();
     let groups: Vec<&[(u64, u32, u32)]> =
         all.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1).collect();
+    let seed = |x: (u32, u32), y: (u32, u32)| {
+        let px = (x.0, fps[x.0 as usize][x.1 as usize].pos);
+        let py = (y.0, fps[y.0 as usize][y.1 as usize].pos);
+        let (p, q) = if px <= py { (px, py) } else { (py, px) };
+        Seed { a: p.0, b: q.0, pa: p.1, pb: q.1, strong: false }
+    };
     let mut out: Vec<Seed> = groups
         .par_iter()
         .flat_map_iter(|g| {
             let mut s = Vec::new();
-            let seed = |x: &(u64, u32, u32), y: &(u64, u32, u32)| Seed {
-                a: x.1,
-                b: y.1,
-                pa: x.2,
-                pb: y.2,
-            };
-            if g.len() <= FULL_GROUP {
+            if g.len() <= full_group {
                 for i in 0..g.len() {
                     for j in i + 1..g.len() {
-                        s.push(seed(&g[i], &g[j]));
+                        s.push(seed((g[i].1, g[i].2), (g[j].1, g[j].2)));
                     }
                 }
             } else {
-                s.extend(g[1..].iter().map(|y| seed(&g[0], y)));
+                let mut keyed: Vec<([u64; 8], u32, u32)> = g
+                    .iter()
+                    .map(|&(_, d, i)| (context_key(&fps[d as usize], i as usize), d, i))
+                    .collect();
+                keyed.sort_unstable();
+                for step in 1..=NEIGHBOURS {
+                    s.extend(
+                        keyed
+                            .iter()
+                            .zip(&keyed[step.min(keyed.len())..])
+                            .map(|(x, y)| Seed { strong: true, ..seed((x.1, x.2), (y.1, y.2)) }),
+                    );
+                }
             }
             s
         })
         .collect();
     out.par_sort_unstable();
+    // The same two places from two groups: one seed, strong if either is.
+    out.dedup_by(|later, kept| {
+        let same = (later.a, later.b, later.pa, later.pb) == (kept.a, kept.b, kept.pa, kept.pb);
+        if same {
+            kept.strong |= later.strong;
+        }
+        same
+    });
     out
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Chain {
-    a0: u32,
-    b0: u32,
-    a1: u32,
-    b1: u32,
-    seeds: u32,
-}
-
-impl Chain {
-    /// Whether a seed on diagonal `diag` continues the chain: the shift from
-    /// the chain's last seed and the drift from its first seed may each be
-    /// 3 words, plus one in ten words of the chain so far, at most 20. So a
-    /// changed or inserted word never splits a passage, and a long passage
-    /// survives an inserted heading or photo caption in one copy.
-    fn accepts(&self, diag: i64) -> bool {
-        let start = i64::from(self.b0) - i64::from(self.a0);
-        let last = i64::from(self.b1) - i64::from(self.a1);
-        let slack = (3 + i64::from(self.a1 - self.a0) / 10).min(20);
-        (last - diag).abs() <= slack && (start - diag).abs() <= slack
-    }
-}
-
-/// Chains seeds of one document pair (sorted by `pa`) along their diagonal:
-/// a seed continues a chain if it lies after it, within `max_gap` words
-/// (plus the shift), and its diagonal is close (see `Chain::accepts`). Only
-/// chains of two or more seeds are returned, as `(a0, a_last, b0, b_last)`.
-fn chain_pair(seeds: &[Seed], max_gap: u32, out: &mut Vec<(u32, u32, u32, u32)>) {
-    const MAX_OPEN: usize = 256;
-    let mut open: Vec<Chain> = Vec::new();
-    let finish = |c: &Chain, out: &mut Vec<(u32, u32, u32, u32)>| {
-        if c.seeds >= 2 {
-            out.push((c.a0, c.a1, c.b0, c.b1));
-        }
-    };
-    for s in seeds {
-        let mut i = 0;
-        while i < open.len() {
-            if s.pa - open[i].a1 > max_gap + 20 {
-                let c = open.swap_remove(i);
-                finish(&c, out);
-            } else {
-                i += 1;
-            }
-        }
-        let diag = i64::from(s.pb) - i64::from(s.pa);
-        let best = open
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| s.pa > c.a1 && s.pb > c.b1 && c.accepts(diag))
-            .map(|(i, c)| (((i64::from(c.b1) - i64::from(c.a1)) - diag).abs(), i))
-            .min();
-        match best {
-            Some((_, i)) => {
-                let c = &mut open[i];
-                c.a1 = s.pa;
-                c.b1 = s.pb;
-                c.seeds += 1;
-            }
-            None => {
-                if open.len() == MAX_OPEN {
-                    let c = open.remove(0);
-                    finish(&c, out);
-                }
-                open.push(Chain { a0: s.pa, b0: s.pb, a1: s.pa, b1: s.pb, seeds: 1 });
-            }
-        }
-    }
-    // Deterministic order of the last chains: as they were opened.
-    open.sort_by_key(|c| (c.a0, c.b0));
-    for c in &open {
-        finish(c, out);
-    }
-}
-
-/// Candidate matches (word ranges before refinement) from sorted seeds:
-/// chains of at least two seeds, each range widened by the k words of its
-/// last fingerprint. Sorted and unique.
-pub fn chains(seeds: &[Seed], opts: &PassageOptions) -> Vec<Match> {
-    let k = opts.k as u32;
+/// Chains of sorted seeds: per document pair, seeds on the same diagonal
+/// with at most `max_gap` words between neighbours. A chain needs two seeds
+/// (one shared window is too little to be a passage; two places sharing
+/// `min_words` words share two fingerprints), or one strong seed (see
+/// [`Seed::strong`]). Sorted by `(a, b, first)`.
+pub fn chains(seeds: &[Seed], opts: &PassageOptions) -> Vec<Chain> {
+    let gap = opts.max_gap();
     let pairs: Vec<&[Seed]> = seeds.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
-    let mut out: Vec<Match> = pairs
+    let mut out: Vec<Chain> = pairs
         .par_iter()
         .flat_map_iter(|group| {
-            let mut raw = Vec::new();
-            let mut sorted = group.to_vec();
-            sorted.sort_by_key(|s| (s.pa, s.pb));
-            chain_pair(&sorted, opts.max_gap(), &mut raw);
-            let (a, b) = (group[0].a, group[0].b);
-            raw.into_iter().map(move |(a0, a1, b0, b1)| Match {
-                a,
-                a_start: a0,
-                a_end: a1 + k,
-                b,
-                b_start: b0,
-                b_end: b1 + k,
-            })
+            let mut s = group.to_vec();
+            s.sort_unstable_by_key(|s| (s.diag(), s.pa));
+            let mut res = Vec::new();
+            let mut i = 0;
+            while i < s.len() {
+                let mut j = i;
+                while j + 1 < s.len()
+                    && s[j + 1].diag() == s[i].diag()
+                    && s[j + 1].pa - s[j].pa <= gap
+                {
+                    j += 1;
+                }
+                if j > i || s[i].strong {
+                    res.push(Chain {
+                        a: s[i].a,
+                        b: s[i].b,
+                        first: (s[i].pa, s[i].pb),
+                        last: (s[j].pa, s[j].pb),
+                    });
+                }
+                i = j + 1;
+            }
+            res
         })
         .collect();
     out.par_sort_unstable();
-    out.dedup();
     out
 }
 
 /// Words that must agree after a skipped word for extension to go on.
 const CONFIRM: u32 = 4;
 
-/// Skips tried at a mismatch: a changed word, a word inserted in `b`, a
-/// word inserted in `a`.
-const SKIPS: [(u32, u32); 3] = [(1, 1), (0, 1), (1, 0)];
+/// How far (in words) a seed may lie off a match's diagonal and still count
+/// as explained by it (the edits the refinement steps over shift it).
+const SLACK: i64 = 20;
 
 fn agree(ta: &[u64], a: u32, tb: &[u64], b: u32, n: u32) -> bool {
     let (a, b, n) = (a as usize, b as usize, n as usize);
     a + n <= ta.len() && b + n <= tb.len() && ta[a..a + n] == tb[b..b + n]
+}
+
+/// Of the skips at a mismatch (a changed word, a word inserted in `b`, a word
+/// inserted in `a`), the one that `ok` accepts: the changed word first; an
+/// insertion only when the other side's insertion does not fit too, so the
+/// result is the same whichever document is `a`.
+fn pick_skip(ok: impl Fn(u32, u32) -> bool) -> Option<(u32, u32)> {
+    if ok(1, 1) {
+        return Some((1, 1));
+    }
+    match (ok(0, 1), ok(1, 0)) {
+        (true, false) => Some((0, 1)),
+        (false, true) => Some((1, 0)),
+        _ => None,
+    }
 }
 
 /// Extends the start of `r` backwards while the words agree, stepping over
@@ -207,15 +272,18 @@ fn extend_left(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
             r.a_start -= 1;
             r.b_start -= 1;
         }
-        let skip = SKIPS.iter().find_map(|&(da, db)| {
-            let a = r.a_start.checked_sub(da + CONFIRM)?;
-            let b = r.b_start.checked_sub(db + CONFIRM)?;
-            (agree(ta, a, tb, b, CONFIRM) && !(same && b < r.a_end)).then_some((a, b))
-        });
-        match skip {
-            Some((a, b)) => {
-                r.a_start = a;
-                r.b_start = b;
+        let ok = |da: u32, db: u32| {
+            let (Some(a), Some(b)) =
+                (r.a_start.checked_sub(da + CONFIRM), r.b_start.checked_sub(db + CONFIRM))
+            else {
+                return false;
+            };
+            agree(ta, a, tb, b, CONFIRM) && !(same && b < r.a_end)
+        };
+        match pick_skip(ok) {
+            Some((da, db)) => {
+                r.a_start -= da + CONFIRM;
+                r.b_start -= db + CONFIRM;
             }
             None => return,
         }
@@ -234,89 +302,282 @@ fn extend_right(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
             r.a_end += 1;
             r.b_end += 1;
         }
-        let skip = SKIPS.iter().find_map(|&(da, db)| {
+        let ok = |da: u32, db: u32| {
             let (a, b) = (r.a_end + da, r.b_end + db);
-            (agree(ta, a, tb, b, CONFIRM) && !(same && a + CONFIRM > r.b_start))
-                .then_some((a + CONFIRM, b + CONFIRM))
-        });
-        match skip {
-            Some((a, b)) => {
-                r.a_end = a;
-                r.b_end = b;
+            agree(ta, a, tb, b, CONFIRM) && !(same && a + CONFIRM > r.b_start)
+        };
+        match pick_skip(ok) {
+            Some((da, db)) => {
+                r.a_end += da + CONFIRM;
+                r.b_end += db + CONFIRM;
             }
             None => return,
         }
     }
 }
 
-/// Refines a candidate on the documents' word hashes `ta` and `tb` (the
-/// same slice when `a == b`): extends both ends word by word while the words
-/// agree (stepping over single changed or inserted words that are followed
-/// by four agreeing ones), keeps two occurrences in one document from
-/// overlapping, and
-/// returns the match if both sides are at least `min_words` long.
-pub fn refine(m: &Match, ta: &[u64], tb: &[u64], min_words: usize) -> Option<Match> {
-    let (na, nb) = (ta.len() as u32, tb.len() as u32);
-    let mut r = *m;
-    r.a_end = r.a_end.min(na);
-    r.b_end = r.b_end.min(nb);
-    let same = r.a == r.b;
-    if same {
-        if r.b_start <= r.a_start {
-            return None;
+/// Whether word `i` repeats `d` words later.
+fn in_step(t: &[u64], i: usize, d: usize) -> bool {
+    t[i] == t[i + d]
+}
+
+/// The largest `[s, e)` around `[lo, hi)` with `t[i] == t[i + d]` for every
+/// `i` in it, stepping over single mismatches confirmed by `CONFIRM` agreeing
+/// positions beyond them.
+fn periodic_run(t: &[u64], d: usize, lo: usize, hi: usize) -> (usize, usize) {
+    let c = CONFIRM as usize;
+    let mut s = lo;
+    loop {
+        while s > 0 && in_step(t, s - 1, d) {
+            s -= 1;
         }
-        // Keep the two sides aligned: what a loses at its end, b loses too.
-        let cut = r.a_end.saturating_sub(r.b_start);
-        r.a_end -= cut;
-        r.b_end = r.b_end.saturating_sub(cut);
+        if s > c && (s - 1 - c..s - 1).all(|i| in_step(t, i, d)) {
+            s -= 1 + c;
+        } else {
+            break;
+        }
     }
-    if r.a_start >= r.a_end || r.b_start >= r.b_end {
+    let mut e = hi;
+    loop {
+        while e + d < t.len() && in_step(t, e, d) {
+            e += 1;
+        }
+        if e + 1 + c + d <= t.len() && (e + 1..e + 1 + c).all(|i| in_step(t, i, d)) {
+            e += 1 + c;
+        } else {
+            break;
+        }
+    }
+    (s, e)
+}
+
+/// A repetition with period `p` over words `s..end` of one document, cut
+/// into `copies` copies of `unit` words from `s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tandem {
+    s: u32,
+    end: u32,
+    p: u32,
+    unit: u32,
+}
+
+impl Tandem {
+    /// The tandem of period `d` (or a divisor of it) through the run
+    /// `[s, e)` of `t[i] == t[i + d]`.
+    fn new(t: &[u64], s: usize, e: usize, d: usize, min_words: usize) -> Tandem {
+        let end = e + d;
+        // The shortest period dividing d that the whole region keeps.
+        let p = (1..d)
+            .filter(|q| d % q == 0)
+            .find(|&q| {
+                let (s2, e2) = periodic_run(t, q, s, s);
+                s2 <= s && e2 + q >= end
+            })
+            .unwrap_or(d);
+        let unit = p * min_words.div_ceil(p);
+        Tandem { s: s as u32, end: end as u32, p: p as u32, unit: unit as u32 }
+    }
+
+    fn copies(&self) -> u32 {
+        (self.end - self.s) / self.unit
+    }
+
+    /// Consecutive copies as matches of document `doc`.
+    fn matches(&self, doc: u32, out: &mut Vec<Match>) {
+        let n = self.copies();
+        for j in 0..n.saturating_sub(1) {
+            let at = self.s + j * self.unit;
+            out.push(Match {
+                a: doc,
+                a_start: at,
+                a_end: at + self.unit,
+                b: doc,
+                b_start: at + self.unit,
+                b_end: at + 2 * self.unit,
+            });
+        }
+    }
+}
+
+/// What refining one seed gave: an alignment (kept if long enough), or a
+/// tandem repetition.
+#[derive(Debug, Clone, Copy)]
+enum Extent {
+    Plain(Match),
+    Tandem(Tandem),
+}
+
+impl Extent {
+    /// Last word (exclusive) in `a` this extent can explain.
+    fn end_a(&self) -> u32 {
+        match self {
+            Extent::Plain(m) => m.a_end,
+            Extent::Tandem(t) => t.end,
+        }
+    }
+
+    /// Whether the seed `(pa, pb)` lies on this extent (refining it again
+    /// would find the same).
+    fn covers(&self, pa: u32, pb: u32) -> bool {
+        match self {
+            Extent::Plain(m) => {
+                (m.a_start..m.a_end).contains(&pa)
+                    && (m.b_start..m.b_end).contains(&pb)
+                    && ((i64::from(pb) - i64::from(m.b_start))
+                        - (i64::from(pa) - i64::from(m.a_start)))
+                    .abs()
+                        <= SLACK
+            }
+            Extent::Tandem(t) => t.s <= pa && pb < t.end && (pb - pa) % t.p == 0,
+        }
+    }
+}
+
+/// Refines the seed `(pa, pb)` of documents `a`, `b` (words `ta`, `tb`; the
+/// same slice when `a == b`): `None` if its window's words differ (a hash
+/// collision).
+fn refine_seed(
+    (a, b): (u32, u32),
+    (pa, pb): (u32, u32),
+    ta: &[u64],
+    tb: &[u64],
+    opts: &PassageOptions,
+) -> Option<Extent> {
+    let k = opts.k as u32;
+    if !agree(ta, pa, tb, pb, k) {
         return None;
     }
-    // The ends come from fingerprints, which may be chance collisions:
-    // require that the first and last words agree before extending.
-    if ta[r.a_start as usize] != tb[r.b_start as usize] {
-        return None;
+    let same = a == b;
+    if same {
+        let d = (pb - pa) as usize;
+        let (s, e) = periodic_run(ta, d, pa as usize, pa as usize + 1);
+        if e - s >= d {
+            return Some(Extent::Tandem(Tandem::new(ta, s, e, d, opts.min_words)));
+        }
     }
+    let mut r = Match { a, a_start: pa, a_end: pa + k, b, b_start: pb, b_end: pb + k };
     extend_left(&mut r, ta, tb, same);
     extend_right(&mut r, ta, tb, same);
-    // Trim mismatching words at the ends (a chain's last window may end in a
-    // changed word when the edit shifted the diagonal).
-    while r.a_end > r.a_start
-        && r.b_end > r.b_start
-        && ta[r.a_end as usize - 1] != tb[r.b_end as usize - 1]
-    {
-        r.a_end -= 1;
-        r.b_end -= 1;
+    Some(Extent::Plain(r))
+}
+
+/// Refines the chains of one document pair (sorted by first seed) on the
+/// documents' word hashes `ta` and `tb` (the same slice when `a == b`),
+/// pushing every match of at least `min_words` words to `out`. Each chain is
+/// refined from its first seed, and from its last unless the first's match
+/// explains it; seeds an earlier match explains are skipped.
+pub fn refine_pair(
+    chains: &[Chain],
+    ta: &[u64],
+    tb: &[u64],
+    opts: &PassageOptions,
+    out: &mut Vec<Match>,
+) {
+    let mut tried: Vec<Extent> = Vec::new();
+    let from = out.len();
+    // Inside one document, tandems first: a seed between far copies of a
+    // sentence pasted many times is explained by the repetition, whichever
+    // seed comes first.
+    let mut tandems: Vec<Extent> = Vec::new();
+    if chains.first().is_some_and(|c| c.a == c.b) {
+        for c in chains {
+            let (pa, pb) = c.first;
+            if tandems.iter().any(|t| t.covers(pa, pb)) || !agree(ta, pa, tb, pb, opts.k as u32) {
+                continue;
+            }
+            let d = (pb - pa) as usize;
+            let (s, e) = periodic_run(ta, d, pa as usize, pa as usize + 1);
+            if e - s >= d {
+                let t = Tandem::new(ta, s, e, d, opts.min_words);
+                t.matches(c.a, out);
+                tandems.push(Extent::Tandem(t));
+            }
+        }
     }
-    let len = (r.a_end - r.a_start).min(r.b_end - r.b_start) as usize;
-    (len >= min_words).then_some(r)
+    for c in chains {
+        tried.retain(|t| t.end_a() > c.first.0);
+        for (pa, pb) in [c.first, c.last] {
+            if tandems.iter().chain(&tried).any(|t| t.covers(pa, pb)) {
+                continue;
+            }
+            let Some(x) = refine_seed((c.a, c.b), (pa, pb), ta, tb, opts) else { continue };
+            match x {
+                Extent::Plain(m) => {
+                    let len = (m.a_end - m.a_start).min(m.b_end - m.b_start) as usize;
+                    if len >= opts.min_words {
+                        out.push(m);
+                    }
+                }
+                Extent::Tandem(t) => t.matches(c.a, out),
+            }
+            tried.push(x);
+        }
+    }
+    // Two documents with the same words: which one is `a` is a tie broken by
+    // input order, so what was found for one side is found for the other too.
+    if chains.first().is_some_and(|c| c.a != c.b) && ta == tb {
+        let mirrored: Vec<Match> = out[from..]
+            .iter()
+            .map(|m| Match {
+                a_start: m.b_start,
+                a_end: m.b_end,
+                b_start: m.a_start,
+                b_end: m.a_end,
+                ..*m
+            })
+            .filter(|m| !out[from..].contains(m))
+            .collect();
+        out.extend(mirrored);
+    }
 }
 
 /// Joins refined matches of the same two documents that follow each other
-/// on both sides (overlapping or within `gap` words): two halves of one
-/// passage that a long insertion in one copy, such as a heading, split.
-/// Within one document the joined occurrences still do not overlap. The
-/// result is sorted and unique.
-pub fn join_adjacent(mut matches: Vec<Match>, gap: u32) -> Vec<Match> {
+/// on both sides (within `gap` words, each part starting where the other
+/// ends at the earliest, give or take `k` words, and abutting on one side):
+/// two halves of one passage that a long insertion in one copy, such as a
+/// heading, split. Two passages with different text between them in both
+/// places stay two. Matches of
+/// one place with two different copies are never joined. Within one
+/// document the joined occurrences still do not overlap. Sorted and unique.
+pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     matches.sort_by_key(|m| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end));
+    matches.dedup();
     let mut out: Vec<Match> = Vec::with_capacity(matches.len());
+    // Joined matches of the current pair that a later match may still follow.
+    let mut open: Vec<usize> = Vec::new();
     for m in matches {
-        if let Some(last) = out.last_mut() {
-            let follows = last.a == m.a
-                && last.b == m.b
-                && m.a_start <= last.a_end + gap
+        open.retain(|&i| {
+            let o = &out[i];
+            (o.a, o.b) == (m.a, m.b) && o.a_end + gap >= m.a_start
+        });
+        let follows = |last: &Match| {
+            m.a_start <= last.a_end + gap
                 && m.b_start <= last.b_end + gap
+                && m.a_start + k >= last.a_end
+                && m.b_start + k >= last.b_end
+                && (m.a_start <= last.a_end + 2 || m.b_start <= last.b_end + 2)
                 && m.a_start >= last.a_start
-                && m.b_start >= last.b_start;
-            let a_end = last.a_end.max(m.a_end);
-            if follows && (m.a != m.b || a_end <= last.b_start) {
-                last.a_end = a_end;
+                && m.b_start >= last.b_start
+                && (m.a != m.b || last.a_end.max(m.a_end) <= last.b_start)
+        };
+        // Of the matches it follows, the one on the nearest diagonal.
+        let shift = |last: &Match| {
+            (i64::from(m.b_start) - i64::from(last.b_end))
+                .abs_diff(i64::from(m.a_start) - i64::from(last.a_end))
+        };
+        let best =
+            open.iter().copied().filter(|&i| follows(&out[i])).min_by_key(|&i| (shift(&out[i]), i));
+        match best {
+            Some(i) => {
+                let last = &mut out[i];
+                last.a_end = last.a_end.max(m.a_end);
                 last.b_end = last.b_end.max(m.b_end);
-                continue;
+            }
+            None => {
+                open.push(out.len());
+                out.push(m);
             }
         }
-        out.push(m);
     }
     out.sort_unstable();
     out.dedup();
@@ -336,13 +597,18 @@ mod tests {
     }
 
     fn run(docs: &[Vec<u64>], o: &PassageOptions) -> Vec<Match> {
+        run_with(docs, o, FULL_GROUP)
+    }
+
+    fn run_with(docs: &[Vec<u64>], o: &PassageOptions, full_group: usize) -> Vec<Match> {
         let fps = fps_of(docs, o);
-        let mut out: Vec<Match> = chains(&seeds(&fps), o)
-            .iter()
-            .filter_map(|m| refine(m, &docs[m.a as usize], &docs[m.b as usize], o.min_words))
-            .collect();
-        out = join_adjacent(out, o.max_gap());
-        out
+        let cs = chains(&seeds_with(&fps, full_group), o);
+        let mut out = Vec::new();
+        for pair in cs.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
+            let (a, b) = (pair[0].a as usize, pair[0].b as usize);
+            refine_pair(pair, &docs[a], &docs[b], o, &mut out);
+        }
+        join_adjacent(out, o.max_gap(), o.k as u32)
     }
 
     /// Words 1000.. are unique filler; planted runs use 1..1000.

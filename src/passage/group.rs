@@ -57,11 +57,21 @@ pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
     for e in 0..matches.len() {
         uf.union(2 * e as u32, 2 * e as u32 + 1);
     }
-    for (x, &i) in order.iter().enumerate() {
+    // Equal places are one node; a place is compared only with the places
+    // that start within a fifth of its length after it (no later one can
+    // overlap it by 80 %), so the cost is O(n log n) plus those neighbours.
+    let mut distinct: Vec<usize> = Vec::with_capacity(order.len());
+    for &i in &order {
+        match distinct.last() {
+            Some(&j) if nodes[j] == nodes[i] => uf.union(i as u32, j as u32),
+            _ => distinct.push(i),
+        }
+    }
+    for (x, &i) in distinct.iter().enumerate() {
         let ni = nodes[i];
-        for &j in &order[x + 1..] {
+        for &j in &distinct[x + 1..] {
             let nj = nodes[j];
-            if nj.doc != ni.doc || nj.start >= ni.end {
+            if nj.doc != ni.doc || 5 * u64::from(nj.start - ni.start) > u64::from(ni.len()) {
                 break;
             }
             if same_place(&ni, &nj) {

@@ -48,6 +48,8 @@ pub struct DocWords {
     pub hashes: Vec<u64>,
     /// Byte span of each word.
     pub spans: Vec<Span>,
+    /// Length of the text in bytes.
+    pub len: u32,
 }
 
 impl DocWords {
@@ -58,6 +60,7 @@ impl DocWords {
         DocWords {
             hashes: t.iter().map(|x| x.hash).collect(),
             spans: t.iter().map(|x| x.span).collect(),
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
         }
     }
 }
@@ -66,10 +69,14 @@ impl DocWords {
 /// occurrence) and every `(document, byte span)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassageGroup {
-    /// Words in the first occurrence.
+    /// Words in the longest occurrence.
     pub words: usize,
     /// Places, sorted by document then offset.
     pub occurrences: Vec<(u32, Span)>,
+    /// For each occurrence, where the word after it starts (the end of the
+    /// text after the last word): with the spaces and punctuation up to
+    /// there, the bytes `--strip-repeats` removes for a later copy.
+    pub next_word: Vec<u32>,
 }
 
 /// Refined matches and the byte offsets of their ends, collected batch by
@@ -82,30 +89,49 @@ pub struct Refined {
     starts: HashMap<(u32, u32), u32>,
     /// (doc, word) → byte offset where the word before it ends.
     ends: HashMap<(u32, u32), u32>,
+    /// (doc, word) → byte offset where that word starts, or the text's end.
+    nexts: HashMap<(u32, u32), u32>,
 }
 
 impl Refined {
-    /// Refines `candidates` whose documents' words `words(doc)` gives
-    /// (candidates whose words are missing are dropped), and records the
-    /// byte offsets of the refined ends.
+    /// Refines `candidates` (chains sorted by document pair, then by first
+    /// seed) whose documents' words `words(doc)` gives (candidates whose
+    /// words are missing are dropped), and records the byte offsets of the
+    /// refined ends. Pairs are refined in parallel.
     pub fn refine<'w>(
         &mut self,
-        candidates: &[align::Match],
+        candidates: &[align::Chain],
         opts: &PassageOptions,
         words: impl Fn(u32) -> Option<&'w DocWords> + Sync,
     ) {
-        let found: Vec<(align::Match, [u32; 4])> = candidates
+        let pairs: Vec<&[align::Chain]> =
+            candidates.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
+        let found: Vec<(align::Match, [u32; 6])> = pairs
             .par_iter()
-            .filter_map(|m| {
-                let (wa, wb) = (words(m.a)?, words(m.b)?);
-                let r = align::refine(m, &wa.hashes, &wb.hashes, opts.min_words)?;
-                let bytes = [
-                    wa.spans[r.a_start as usize].start,
-                    wa.spans[r.a_end as usize - 1].end,
-                    wb.spans[r.b_start as usize].start,
-                    wb.spans[r.b_end as usize - 1].end,
-                ];
-                Some((r, bytes))
+            .flat_map_iter(|chains| {
+                let mut ms = Vec::new();
+                let (a, b) = (chains[0].a, chains[0].b);
+                if let (Some(wa), Some(wb)) = (words(a), words(b)) {
+                    align::refine_pair(chains, &wa.hashes, &wb.hashes, opts, &mut ms);
+                    ms.into_iter()
+                        .map(|r| {
+                            let next = |w: &DocWords, i: u32| {
+                                w.spans.get(i as usize).map_or(w.len, |s| s.start)
+                            };
+                            let bytes = [
+                                wa.spans[r.a_start as usize].start,
+                                wa.spans[r.a_end as usize - 1].end,
+                                wb.spans[r.b_start as usize].start,
+                                wb.spans[r.b_end as usize - 1].end,
+                                next(wa, r.a_end),
+                                next(wb, r.b_end),
+                            ];
+                            (r, bytes)
+                        })
+                        .collect::<Vec<_>>()
+                } else {
+                    Vec::new()
+                }
             })
             .collect();
         for (r, b) in found {
@@ -113,27 +139,35 @@ impl Refined {
             self.ends.insert((r.a, r.a_end), b[1]);
             self.starts.insert((r.b, r.b_start), b[2]);
             self.ends.insert((r.b, r.b_end), b[3]);
+            self.nexts.insert((r.a, r.a_end), b[4]);
+            self.nexts.insert((r.b, r.b_end), b[5]);
             self.matches.push(r);
         }
     }
 
     /// Joins, groups, and maps word ranges to byte spans (every range end is
-    /// the end of some refined match, whose byte offset was recorded). Groups
-    /// come sorted: most occurrences first, then longest, then by first place.
-    pub fn into_groups(self, opts: &PassageOptions) -> Vec<PassageGroup> {
-        let matches = align::join_adjacent(self.matches, opts.max_gap());
+    /// the end of some refined match, whose byte offset was recorded) and
+    /// ranks back to documents. Occurrences come sorted by document, groups
+    /// by most occurrences first, then longest, then by first place.
+    pub fn into_groups(self, opts: &PassageOptions, order: &CanonicalOrder) -> Vec<PassageGroup> {
+        let matches = align::join_adjacent(self.matches, opts.max_gap(), opts.k as u32);
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .iter()
-            .map(|g| PassageGroup {
-                words: (g[0].end - g[0].start) as usize,
-                occurrences: g
+            .map(|g| {
+                let mut occ: Vec<(u32, Span, u32)> = g
                     .iter()
                     .map(|o| {
                         let start = self.starts[&(o.doc, o.start)];
                         let end = self.ends[&(o.doc, o.end)];
-                        (o.doc, Span { start, end })
+                        (order.doc(o.doc), Span { start, end }, self.nexts[&(o.doc, o.end)])
                     })
-                    .collect(),
+                    .collect();
+                occ.sort_unstable();
+                PassageGroup {
+                    words: g.iter().map(|o| o.end - o.start).max().unwrap_or(0) as usize,
+                    occurrences: occ.iter().map(|&(d, s, _)| (d, s)).collect(),
+                    next_word: occ.iter().map(|o| o.2).collect(),
+                }
             })
             .collect();
         out.sort_by(|x, y| {
@@ -169,6 +203,17 @@ pub fn find_in_texts(
     opts: &PassageOptions,
     text: &TextOptions,
 ) -> Vec<PassageGroup> {
+    find_in_texts_with(texts, opts, text, align::FULL_GROUP)
+}
+
+/// [`find_in_texts`] with another all-pairs limit for the seeds
+/// ([`align::seeds_with`]; `usize::MAX` is the naive twin of the tests).
+pub fn find_in_texts_with(
+    texts: &[&str],
+    opts: &PassageOptions,
+    text: &TextOptions,
+    full_group: usize,
+) -> Vec<PassageGroup> {
     let mut tok = Tokenizer::new(*text);
     let words: Vec<DocWords> = texts.iter().map(|t| DocWords::new(&mut tok, t)).collect();
     let mut scratch = Vec::new();
@@ -182,10 +227,142 @@ pub fn find_in_texts(
                 .into_boxed_slice()
         })
         .collect();
-    let candidates = align::chains(&align::seeds(&fps), opts);
+    let order = CanonicalOrder::new(&fps);
+    let fps = order.permute(fps);
+    let candidates = order.spread(align::chains(&align::seeds_with(&fps, full_group), opts));
+    drop(fps);
     let mut refined = Refined::default();
-    refined.refine(&candidates, opts, |d| words.get(d as usize));
-    refined.into_groups(opts)
+    refined.refine(&candidates, opts, |r| words.get(order.doc(r) as usize));
+    refined.into_groups(opts, &order)
+}
+
+/// Documents ranked by their content (a hash of their fingerprints; the
+/// document index breaks ties between documents with the same
+/// fingerprints). The passage stages run on ranks, so every choice they make
+/// between documents (which pair member is `a`, which neighbour a large
+/// group pairs, the order matches are refined and joined in) depends on the
+/// text, not on the order of the input.
+///
+/// Documents with the same fingerprints (exact copies, or copies that differ
+/// in spacing) form a *class*: only its first document takes part in the
+/// seeds, and [`CanonicalOrder::spread`] gives every member the chains the
+/// first one has, plus chains joining consecutive members (whole document
+/// and each repeat inside it). So which copy comes first in the input
+/// changes nothing, and n copies cost n chains, not n² seeds.
+#[derive(Debug, Clone)]
+pub struct CanonicalOrder {
+    /// Rank → document index.
+    doc_of: Vec<u32>,
+    /// Classes of two or more documents: their ranks, and the positions of
+    /// the first and last fingerprint.
+    classes: Vec<Class>,
+    /// First rank of a class → its index in `classes`.
+    class_at: HashMap<u32, usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    ranks: (u32, u32),
+    first: u32,
+    last: u32,
+}
+
+impl CanonicalOrder {
+    /// The order of documents with fingerprints `fps` (by document index).
+    pub fn new(fps: &[Box<[Fingerprint]>]) -> CanonicalOrder {
+        let mut keyed: Vec<(u64, u32)> = fps
+            .par_iter()
+            .enumerate()
+            .map(|(d, f)| {
+                let h = f.iter().fold(f.len() as u64, |h, fp| {
+                    crate::shingle::fmix64(h.rotate_left(23) ^ fp.hash ^ u64::from(fp.pos))
+                });
+                (h, d as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let mut classes = Vec::new();
+        let mut r = 0;
+        while r < keyed.len() {
+            let mut e = r + 1;
+            while e < keyed.len() && keyed[e].0 == keyed[r].0 {
+                e += 1;
+            }
+            let f = &fps[keyed[r].1 as usize];
+            if e - r > 1 && !f.is_empty() {
+                classes.push(Class {
+                    ranks: (r as u32, e as u32),
+                    first: f[0].pos,
+                    last: f[f.len() - 1].pos,
+                });
+            }
+            r = e;
+        }
+        let class_at = classes.iter().enumerate().map(|(i, c)| (c.ranks.0, i)).collect();
+        CanonicalOrder { doc_of: keyed.into_iter().map(|(_, d)| d).collect(), classes, class_at }
+    }
+
+    /// Document index of rank `r`.
+    pub fn doc(&self, r: u32) -> u32 {
+        self.doc_of[r as usize]
+    }
+
+    /// The fingerprints in rank order; members of a class after its first
+    /// have none (see [`CanonicalOrder::spread`]).
+    pub fn permute(&self, mut fps: Vec<Box<[Fingerprint]>>) -> Vec<Box<[Fingerprint]>> {
+        let mut out: Vec<Box<[Fingerprint]>> =
+            self.doc_of.iter().map(|&d| std::mem::take(&mut fps[d as usize])).collect();
+        for c in &self.classes {
+            for f in &mut out[c.ranks.0 as usize + 1..c.ranks.1 as usize] {
+                *f = Box::default();
+            }
+        }
+        out
+    }
+
+    fn members(&self, r: u32) -> std::ops::Range<u32> {
+        match self.class_at.get(&r) {
+            Some(&i) => self.classes[i].ranks.0..self.classes[i].ranks.1,
+            None => r..r + 1,
+        }
+    }
+
+    /// The chains of the classes' first documents given to every member
+    /// (a chain to another document, or inside the document), and chains
+    /// between consecutive members: the whole document, and each repeat
+    /// inside it in both directions. Sorted by `(a, b, first)`.
+    pub fn spread(&self, chains: Vec<align::Chain>) -> Vec<align::Chain> {
+        if self.classes.is_empty() {
+            return chains;
+        }
+        let mut out = Vec::with_capacity(chains.len());
+        let mut inside: HashMap<u32, Vec<align::Chain>> = HashMap::new();
+        for c in chains {
+            if c.a == c.b {
+                if self.class_at.contains_key(&c.a) {
+                    inside.entry(c.a).or_default().push(c);
+                }
+                out.extend(self.members(c.a).map(|x| align::Chain { a: x, b: x, ..c }));
+            } else {
+                out.extend(self.members(c.a).map(|x| align::Chain { a: x, ..c }));
+                out.extend(self.members(c.b).skip(1).map(|y| align::Chain { b: y, ..c }));
+            }
+        }
+        for class in &self.classes {
+            let within = inside.get(&class.ranks.0).map_or(&[][..], Vec::as_slice);
+            for x in class.ranks.0..class.ranks.1 - 1 {
+                let pair = |first, last| align::Chain { a: x, b: x + 1, first, last };
+                out.push(pair((class.first, class.first), (class.last, class.last)));
+                for w in within {
+                    out.push(pair(w.first, w.last));
+                    out.push(pair((w.first.1, w.first.0), (w.last.1, w.last.0)));
+                }
+            }
+        }
+        out.par_sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// Passage detection parameters.

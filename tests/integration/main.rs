@@ -8,6 +8,7 @@ mod hostile;
 mod html;
 mod inputs;
 mod outputs;
+mod passage_scale;
 mod passages;
 mod regressions;
 mod scale;
