@@ -9,7 +9,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 /// Documents come from folders of .txt files (walked recursively; the id is
 /// the path relative to the folder), JSON Lines files (plain, .gz or .zst),
 /// or JSON Lines on stdin (-). Bad records (invalid UTF-8, malformed JSON,
-/// empty documents, unreadable files) are skipped, counted and named with
+/// a missing text field, unreadable files) are skipped, counted and named with
 /// file and line in the report; the run goes on unless --strict.
 ///
 /// Outputs are checked before anything is read: one that is an input,

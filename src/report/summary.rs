@@ -39,6 +39,14 @@ pub fn render(report: &Report) -> String {
         s.words,
         s.skipped
     );
+    if s.too_short_documents > 0 {
+        let _ = writeln!(
+            o,
+            "  {} documents have no words (empty, only punctuation or symbols): too short to \
+             compare, kept",
+            s.too_short_documents
+        );
+    }
     let _ = writeln!(
         o,
         "accounting: {} records = {} kept + {} removed as duplicates + {} skipped",

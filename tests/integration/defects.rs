@@ -1,0 +1,87 @@
+//! Issue 10 ("never lose the user's data, never fail quietly"), the items
+//! left after outputs.rs and inputs.rs: each test is named after its case.
+
+use crate::util::{neardup, write};
+
+const A: &str = "De Duitse minister van Buitenlandse Zaken Heiko Maas plant een reis naar \
+    Israël en de Palestijnse gebieden om te praten over het conflict in het Midden-Oosten.";
+
+fn line(id: &str, text: &str) -> String {
+    serde_json::json!({ "id": id, "text": text }).to_string()
+}
+
+fn jsonl(lines: &[String]) -> Vec<u8> {
+    lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect()
+}
+
+/// Item 5: records with no words (empty text, only punctuation, only
+/// emoji) are documents too short to compare: dedup keeps every one of
+/// them (two empty texts are not duplicates of each other), the stats and
+/// the summary count them, and only the real duplicate goes.
+#[test]
+fn dedup_keeps_records_with_no_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let lines = [
+        line("a", A),
+        line("e1", ""),
+        line("p", "... !? --"),
+        line("m", "😀😀"),
+        line("a2", A),
+        line("e2", ""),
+    ];
+    let f = write(d, "in.jsonl", &jsonl(&lines));
+    let out = d.join("out.jsonl");
+    let run = neardup().args(["dedup", &f, "--no-timing", "-o"]).arg(&out).assert().success();
+    let summary = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(summary.contains("4 documents have no words"), "{summary}");
+    assert!(
+        summary.contains("6 records = 5 kept + 1 removed as duplicates + 0 skipped"),
+        "{summary}"
+    );
+    assert!(summary.contains("wrote 5 documents"), "{summary}");
+    let want = jsonl(&[&lines[..4], &lines[5..]].concat());
+    assert_eq!(
+        String::from_utf8(std::fs::read(&out).unwrap()).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
+
+    let r = crate::util::report(&["scan", &f]);
+    let s = &r["stats"];
+    assert_eq!((s["records"].as_u64(), s["documents"].as_u64()), (Some(6), Some(6)));
+    assert_eq!(s["too_short_documents"], 4);
+    assert_eq!(s["skipped"], 0);
+    assert_eq!(s["kept_documents"], 5);
+    assert_eq!(crate::util::clusters(&r), vec![vec!["a".to_owned(), "a2".to_owned()]]);
+    // A collection of nothing but such records is still a run, not an error.
+    let only = write(d, "only.jsonl", &jsonl(&lines[1..4]));
+    neardup().args(["dedup", &only, "-q", "-o"]).arg(&out).assert().success();
+    assert_eq!(std::fs::read(&out).unwrap(), jsonl(&lines[1..4]));
+}
+
+const PASSAGE: &str = "een lange alinea van veertig woorden die in hetzelfde artikel twee keer \
+    voorkomt eerst in gewone alinea's en daarna nog eens helemaal aan elkaar geplakt zonder \
+    spaties tussen de zinnen zoals sommige nieuwssites dat doen bij het kopieren van teksten";
+
+/// Item 6: `--strip-repeats` replaces the text's bytes and nothing else:
+/// a lone surrogate and 200 levels of nesting in other fields neither
+/// abort the run nor change; escapes, number formats and spacing stay.
+#[test]
+fn strip_repeats_copies_other_fields_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let text = serde_json::to_string(&format!("{PASSAGE}\n\n{PASSAGE}")).unwrap();
+    let head = format!(
+        r#"{{ "id" : "x\u00e9" , "odd": "\ud800",  "deep": {deep}, "n": 1.50E+3, "t\u0065xt2": "\/", "text":"#
+    );
+    let tail = r#"  , "after": [1 ,2]	}"#;
+    let plain = line("other", "een ander document zonder herhaling");
+    let input = format!("{head}{text}{tail}\n{plain}\n");
+    let f = write(dir.path(), "in.jsonl", input.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    neardup().args(["dedup", &f, "--strip-repeats", "-q", "-o"]).arg(&out).assert().success();
+    // The second copy of the passage (first to last word) is gone.
+    let stripped = serde_json::to_string(&format!("{PASSAGE}\n\n")).unwrap();
+    let want = format!("{head}{stripped}{tail}\n{plain}\n");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
+}
