@@ -327,8 +327,10 @@ pub struct Common {
     #[arg(long)]
     pub no_passages: bool,
 
-    /// Do not lowercase words before comparing.
-    #[arg(long)]
+    /// Do not case-fold words before comparing. Case folding is full
+    /// Unicode case folding, not lowercasing: ΤΗΣ = της (final sigma),
+    /// STRASSE = straße.
+    #[arg(long, visible_alias = "no-case-fold")]
     pub no_lowercase: bool,
 
     /// Do not apply Unicode NFKC normalization to words.

@@ -85,3 +85,48 @@ fn strip_repeats_copies_other_fields_byte_for_byte() {
     let want = format!("{head}{stripped}{tail}\n{plain}\n");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
 }
+
+/// Item 10: full Unicode case folding, not lowercasing: `της` and `ΤΗΣ`
+/// (final sigma), `STRASSE` and `straße` give the same words. The cases are
+/// in data/normalization.jsonl (input, expected words; worked out from
+/// Unicode's CaseFolding.txt and cross-checked with Python's
+/// `unicodedata.normalize("NFKC", w).casefold()`). Each word's hash is the
+/// hash of its expected form, so the ASCII fast path agrees with the rest.
+#[test]
+fn normalization_cases_fold_final_sigma_and_sharp_s() {
+    use neardup::text::{TextOptions, Tokenizer, word_hash};
+    let cases = std::fs::read_to_string(crate::util::data("normalization.jsonl")).unwrap();
+    let mut t = Tokenizer::new(TextOptions::default());
+    let mut n = 0;
+    for line in cases.lines() {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let input = case["input"].as_str().unwrap();
+        let want: Vec<&str> =
+            case["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+        let (mut tokens, mut normalized) = (Vec::new(), String::new());
+        t.tokenize_into(input, &mut tokens, Some(&mut normalized));
+        let got: Vec<&str> = normalized.split_whitespace().collect();
+        assert_eq!(got, want, "{input:?}: {}", case["why"]);
+        for (tok, w) in tokens.iter().zip(&want) {
+            assert_eq!(tok.hash, word_hash(w.as_bytes(), false, 0), "{input:?}: hash of {w:?}");
+        }
+        n += 1;
+    }
+    assert!(n >= 15, "{n} cases");
+    // The two cases of the issue, end to end: one cluster each.
+    let dir = tempfile::tempdir().unwrap();
+    let body = "woorden genoeg om een shingle van vijf woorden te maken in dit document";
+    let lines = [
+        line("g1", &format!("της {body}")),
+        line("g2", &format!("ΤΗΣ {body}")),
+        line("d1", &format!("STRASSE und {body} nog")),
+        line("d2", &format!("straße und {body} nog")),
+    ];
+    let f = write(dir.path(), "fold.jsonl", &jsonl(&lines));
+    let r = crate::util::report(&["scan", &f, "--threshold", "1", "--no-passages"]);
+    let c = crate::util::clusters(&r);
+    assert_eq!(
+        c,
+        vec![vec!["g1".to_owned(), "g2".to_owned()], vec!["d1".to_owned(), "d2".to_owned()]]
+    );
+}
