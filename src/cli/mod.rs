@@ -53,7 +53,7 @@ pub fn run() -> ExitCode {
             if output::is_broken_pipe(&e) {
                 return Exit::Success.into();
             }
-            eprintln!("neardup: error: {e:#}");
+            eprintln!("neardup: error: {}", summary::printable(&format!("{e:#}")));
             if e.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage.into()
             } else {
@@ -144,7 +144,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             let opts = neardup::source::SourceOptions::default();
             let (docs, skipped) = neardup::pipeline::read_all(&inputs, &opts);
             for s in &skipped {
-                eprintln!("neardup: skipped {s}");
+                eprintln!("neardup: skipped {}", summary::printable(&s.to_string()));
             }
             if docs.is_empty() {
                 bail!(
@@ -233,7 +233,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             output::commit_all(staged)?;
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(&out), report_out.as_ref(), html_out.as_ref()]);
-                sink.write_all(summary::render(&outcome.report).as_bytes())?;
+                sink.write_all(summary::render(&outcome.report, "--report").as_bytes())?;
                 writeln!(sink, "wrote {} documents to {}", written.written, a.output.display())?;
                 sink.flush()?;
             }
@@ -292,7 +292,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
             output::commit_all(staged)?;
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(o), html_out.as_ref()]);
-                sink.write_all(summary::render(report).as_bytes())?;
+                sink.write_all(summary::render(report, "-o").as_bytes())?;
                 sink.flush()?;
             }
         }
@@ -301,7 +301,9 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             match format {
                 Some(f) => write_report(report, f, &mut out)?,
-                None if !a.common.quiet => out.write_all(summary::render(report).as_bytes())?,
+                None if !a.common.quiet => {
+                    out.write_all(summary::render(report, "-o").as_bytes())?
+                }
                 None => {}
             }
             out.flush()?;

@@ -130,3 +130,76 @@ fn normalization_cases_fold_final_sigma_and_sharp_s() {
         vec![vec!["g1".to_owned(), "g2".to_owned()], vec!["d1".to_owned(), "d2".to_owned()]]
     );
 }
+
+/// Distinct 40-word texts.
+fn text(n: usize) -> String {
+    (0..40).map(|i| format!("w{n}x{i}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Item 15: ids (and texts, and file names) holding terminal escape
+/// sequences, newlines or bidi overrides are printed escaped in the
+/// summary: they cannot clear the screen or forge summary lines.
+#[test]
+fn summary_escapes_control_characters_in_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let clear = "\u{1b}[2J\u{1b}[H";
+    let forged = "b\nread 999 records: forged";
+    let lines = [
+        line(clear, &text(1)),
+        line(forged, &text(1)),
+        line("\u{202e}lave", &text(1)),
+        line("\u{9b}31m", &text(1)),
+    ];
+    let f = write(dir.path(), "ids.jsonl", &jsonl(&lines));
+    let out = neardup().args(["scan", &f, "--no-timing"]).output().unwrap();
+    assert!(out.status.success());
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(!summary.contains(['\u{1b}', '\u{202e}', '\u{9b}']), "{summary:?}");
+    assert!(!summary.lines().any(|l| l.starts_with("read 999")), "{summary}");
+    assert!(
+        summary.contains(
+            r"#0 (4 docs): \x1b[2J\x1b[H (kept), b\nread 999 records: forged 1.00, \u{202e}lave 1.00, \x9b31m 1.00"
+        ),
+        "{summary}"
+    );
+    // The report keeps the ids as they are.
+    let r = crate::util::report(&["scan", &f]);
+    assert_eq!(r["clusters"][0]["members"][0]["doc"], clear);
+    assert_eq!(r["clusters"][0]["members"][1]["doc"], forged);
+}
+
+/// Item 21: a big cluster's summary line names its first members (and the
+/// kept one) and says how many more; dedup's hint names --report, scan's -o.
+#[test]
+fn summary_shortens_big_clusters_and_names_the_report_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 30 copies of one text (the 20th a little longer), and 11 pairs.
+    let mut lines: Vec<String> = (0..30)
+        .map(|i| {
+            let t = if i == 19 { format!("{} extra", text(0)) } else { text(0) };
+            line(&format!("big{i:02}"), &t)
+        })
+        .collect();
+    for p in 1..=11 {
+        lines.push(line(&format!("p{p}a"), &text(p)));
+        lines.push(line(&format!("p{p}b"), &text(p)));
+    }
+    let f = write(d, "big.jsonl", &jsonl(&lines));
+    let out = neardup().args(["scan", &f, "--no-passages", "--keep", "longest"]).output().unwrap();
+    let summary = String::from_utf8(out.stdout).unwrap();
+    let big = summary.lines().find(|l| l.starts_with("  #0 ")).unwrap();
+    // Six members in input order, the kept one, the rest counted (the
+    // similarities are estimates, so only the names are compared).
+    let names: Vec<&str> =
+        big["  #0 (30 docs): ".len()..].split(", ").map(|m| m.split(' ').next().unwrap()).collect();
+    assert_eq!(names, ["big00", "big01", "big02", "big03", "big04", "big05", "big19", "and"]);
+    assert!(big.starts_with("  #0 (30 docs): big00 "), "{big}");
+    assert!(big.ends_with(", big19 (kept), and 23 more"), "{big}");
+    assert!(summary.contains("  ... 2 more in the report (-o)"), "{summary}");
+    let o = d.join("o.jsonl");
+    let out = neardup().args(["dedup", &f, "--no-passages", "-o"]).arg(&o).output().unwrap();
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(summary.contains("  ... 2 more in the report (--report)"), "{summary}");
+    assert!(summary.contains("big05 1.00, and 24 more"), "{summary}");
+}
