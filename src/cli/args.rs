@@ -95,7 +95,8 @@ pub struct EvalArgs {
     /// from the labels are singletons.
     #[arg(long, value_name = "LABELS")]
     pub truth: PathBuf,
-    /// A report written by `neardup scan -o` (json or jsonl).
+    /// A report written by `neardup scan -o` (json or jsonl); anything else,
+    /// such as the collection itself, is refused.
     #[arg(value_name = "REPORT")]
     pub report: PathBuf,
     /// Output: text (one metric a line) or json (one object).

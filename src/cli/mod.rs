@@ -184,8 +184,9 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
         }
         Command::Eval(a) => {
             let truth = neardup::eval::read_labels(&a.truth)?;
-            let (clusters, n) = neardup::eval::read_report_clusters(&a.report)?;
-            let m = neardup::eval::evaluate(&clusters, &truth, n);
+            let ids = neardup::eval::read_report_ids(&a.report)?;
+            warn_coverage(&ids, &truth);
+            let m = neardup::eval::evaluate(&ids.clusters, &truth, ids.documents);
             let mut out = std::io::stdout().lock();
             match a.format {
                 args::EvalFormat::Text => out.write_all(m.render().as_bytes())?,
@@ -242,6 +243,17 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// Warns (on stderr) about labels and a report that do not cover each
+/// other (see [`neardup::eval::Coverage`]).
+fn warn_coverage(
+    ids: &neardup::eval::ReportIds,
+    truth: &std::collections::HashMap<String, String>,
+) {
+    for w in neardup::eval::coverage(ids, truth).warnings(ids.documents) {
+        eprintln!("neardup: warning: {}", summary::printable(&w));
+    }
+}
+
 /// Where the summary goes: stdout, unless an output is written there.
 fn summary_sink<const N: usize>(outputs: [Option<&output::Output>; N]) -> Box<dyn Write> {
     if outputs.iter().flatten().any(|o| o.is_stdout()) {
@@ -271,13 +283,11 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     let mut outcome = neardup::scan(&cfg, &display)?;
     check_something_read(&outcome.report, a.common.quiet)?;
     if let Some(truth) = &truth {
-        let clusters: Vec<Vec<String>> = outcome
-            .report
-            .clusters
-            .iter()
-            .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
-            .collect();
-        let m = neardup::eval::evaluate(&clusters, truth, outcome.report.stats.documents);
+        let ids = neardup::eval::ReportIds::of(&outcome.report);
+        if !a.common.quiet {
+            warn_coverage(&ids, truth);
+        }
+        let m = neardup::eval::evaluate(&ids.clusters, truth, ids.documents);
         outcome.report.evaluation = Some(m);
     }
     let mut staged = Vec::new();

@@ -203,3 +203,74 @@ fn summary_shortens_big_clusters_and_names_the_report_flag() {
     assert!(summary.contains("  ... 2 more in the report (--report)"), "{summary}");
     assert!(summary.contains("big05 1.00, and 24 more"), "{summary}");
 }
+
+/// Item 16: `eval` refuses a file that is not a report (a collection
+/// passed by mistake: exit 1, saying so), and counts and warns about ids
+/// the labels and the report do not share.
+#[test]
+fn eval_refuses_a_collection_and_warns_about_missing_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let docs = [line("a", &text(1)), line("b", &text(1)), line("x", &text(1)), line("s", &text(2))];
+    let collection = write(d, "c.jsonl", &jsonl(&docs));
+    let one_line = write(d, "one.jsonl", &jsonl(&docs[..1]));
+    let labels = [("a", "1"), ("b", "1"), ("s", "2"), ("c", "3"), ("d", "3"), ("e", "4")]
+        .map(|(id, c)| serde_json::json!({"id": id, "cluster": c}).to_string());
+    let labels = write(d, "l.jsonl", &jsonl(&labels));
+    for not_a_report in [&collection, &one_line] {
+        neardup()
+            .args(["eval", "--truth", &labels, not_a_report])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicates::str::contains("not a neardup report"));
+    }
+    for format in ["json", "jsonl"] {
+        let report = d.join(format!("r.{format}"));
+        neardup()
+            .args(["scan", &collection, "-q", "--no-passages", "--format", format, "-o"])
+            .arg(&report)
+            .assert()
+            .success();
+        let out = neardup().args(["eval", "--truth", &labels]).arg(&report).output().unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8(out.stderr).unwrap();
+        // x is clustered but unlabelled; of the 6 labels only a, b (in the
+        // cluster) can be matched, and the report has no unnamed documents
+        // but s: at least 6 - 2 - 1 = 3 labelled ids are not in it.
+        assert!(
+            err.contains(
+                "warning: 1 documents in the report's clusters have no label (scored as \
+                 singletons), e.g. \"x\""
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("warning: at least 3 labelled ids are not documents of the report (6 labels, 4 documents)"),
+            "{err}"
+        );
+        // The metrics: predicted pairs ab ax bx, true pairs ab cd: 1 correct.
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            stdout.contains("predicted_pairs 3\ncorrect_pairs 1\nprecision 0.3333"),
+            "{stdout}"
+        );
+    }
+    // Labels that match the collection: no warning.
+    let exact = [("a", "1"), ("b", "1"), ("x", "1"), ("s", "2")]
+        .map(|(id, c)| serde_json::json!({"id": id, "cluster": c}).to_string());
+    let exact = write(d, "exact.jsonl", &jsonl(&exact));
+    neardup()
+        .args(["eval", "--truth", &exact])
+        .arg(d.join("r.json"))
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicates::str::contains("precision 1.0000\nrecall 1.0000"));
+    // scan --truth warns the same way.
+    neardup()
+        .args(["scan", &collection, "--no-passages", "--truth", &labels])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("at least 3 labelled ids are not documents"));
+}
