@@ -10,7 +10,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::Parser;
 
 use args::{Args, Command, Format};
 use neardup::report::{json, summary};
@@ -43,9 +42,55 @@ impl From<Exit> for ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Options of `scan` that `passages` (no document clustering) would
+/// ignore: given to `passages`, they are a usage error.
+const CLUSTERING_OPTIONS: [&str; 13] = [
+    "method",
+    "hamming",
+    "weighting",
+    "verify",
+    "threshold",
+    "num_perm",
+    "ngram",
+    "char_ngram",
+    "bands",
+    "rows",
+    "variant",
+    "keep",
+    "truth",
+];
+
+/// Refuses options the subcommand would ignore (see [`CLUSTERING_OPTIONS`]).
+fn check_ignored_options(matches: &clap::ArgMatches) -> Result<(), UsageError> {
+    use clap::CommandFactory;
+    let Some(("passages", sub)) = matches.subcommand() else { return Ok(()) };
+    let cmd = Args::command();
+    let passages = cmd.find_subcommand("passages").expect("BUG: passages subcommand");
+    for id in CLUSTERING_OPTIONS {
+        if sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            let flag = passages
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_long())
+                .unwrap_or(id);
+            return Err(UsageError(format!(
+                "passages finds repeated passages only and does not cluster documents, so \
+                 --{flag} has no effect there; use scan, which does both"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parses the arguments (exit 2 on a usage error, as clap does) and runs.
 pub fn run() -> ExitCode {
-    let args = Args::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(e) = check_ignored_options(&matches) {
+        eprintln!("neardup: error: {e}");
+        return Exit::Usage.into();
+    }
     remove_temporary_files_on_signals();
     match dispatch(args) {
         Ok(()) => Exit::Success.into(),
@@ -277,7 +322,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     let (mut cfg, _spool) = config::build(&a.common, false)?;
     if !near_duplicates {
         cfg.method = neardup::pipeline::Method::None;
-        cfg.validate()?;
+        config::validate(&cfg)?;
     }
     let display = progress_for(&a.common, &cfg);
     let mut outcome = neardup::scan(&cfg, &display)?;

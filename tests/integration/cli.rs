@@ -154,12 +154,12 @@ fn exit_codes_and_messages_name_the_flag() {
     neardup()
         .args(["scan", "data/seeds", "--bands", "20", "--rows", "10"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--bands 20 x --rows 10"));
     neardup()
         .args(["scan", "data/seeds", "--threshold", "1.5"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--threshold"));
     neardup()
         .args(["scan", "--help"])

@@ -274,3 +274,81 @@ fn eval_refuses_a_collection_and_warns_about_missing_ids() {
         .success()
         .stderr(predicates::str::contains("at least 3 labelled ids are not documents"));
 }
+
+/// Item 20: usage errors exit 2 everywhere, with a message naming the
+/// option: values out of range (also negative ones, which are values, not
+/// flags), impossible sizes and shares, and clustering options given to
+/// `passages`, which would ignore them.
+#[test]
+fn usage_errors_exit_2_with_the_option_named() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["scan", "data/seeds", "--threshold", "1.5"], "--threshold 1.5 must be in (0, 1]"),
+        (&["scan", "data/seeds", "--threshold", "-0.1"], "--threshold -0.1 must be in (0, 1]"),
+        (&["scan", "data/seeds", "--threshold", "0"], "--threshold 0 must be in (0, 1]"),
+        (&["scan", "data/seeds", "--num-perm", "0"], "--num-perm 0 must be between 1 and 4096"),
+        (&["scan", "data/seeds", "--num-perm", "-3"], "invalid value '-3' for '--num-perm <N>'"),
+        (&["dedup", "data/seeds", "-o", "-", "--min-passage", "1"], "--min-passage 1 must be"),
+        (&["scan", "data/seeds", "--max-doc-bytes", "0"], "--max-doc-bytes 0 must be between"),
+        (&["scan", "data/seeds", "--max-doc-bytes", "-1k"], "\"-1k\" is not a size"),
+        (&["scan", "-", "-"], "- (stdin) can be given only once"),
+        (&["passages", "data/seeds", "--method", "simhash"], "--method has no effect there"),
+        (&["passages", "data/seeds", "--threshold", "0.5"], "--threshold has no effect there"),
+        (&["passages", "data/seeds", "--keep", "longest"], "--keep has no effect there"),
+        (&["passages", "data/seeds", "--truth", "l.jsonl"], "--truth has no effect there"),
+        (&["passages", "data/seeds", "--no-passages"], "nothing to do"),
+    ];
+    let synth = |bytes: &str| -> Vec<String> {
+        ["synth", "--from", "data/seeds", "-o", "/nonexistent/x", "--labels", "/nonexistent/l"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--bytes".to_owned(), bytes.to_owned()])
+            .collect()
+    };
+    for (args, message) in cases {
+        neardup()
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(*message))
+            .stdout("");
+    }
+    for bytes in ["-5", "-1M", "NaN", "inf", "-inf", "1e30G", "lots"] {
+        neardup()
+            .args(synth(bytes))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!("{bytes:?} is not a size")));
+    }
+    for share in ["-0.1", "1.5", "NaN"] {
+        neardup()
+            .args(synth("1k"))
+            .args(["--dup-rate", share])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--dup-rate"));
+    }
+}
+
+/// Item 20: `--threads` far beyond the machine is capped, with a message,
+/// and gives the same report.
+#[test]
+fn threads_beyond_the_machine_are_capped_with_a_message() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let most = (4 * cores).min(1024);
+    let run = |threads: &str| {
+        neardup()
+            .args(["scan", "data/seeds", "--no-timing", "--format", "json", "--threads", threads])
+            .output()
+            .unwrap()
+    };
+    let capped = run("100000");
+    assert!(capped.status.success());
+    let err = String::from_utf8(capped.stderr).unwrap();
+    assert!(
+        err.contains(&format!(
+            "--threads 100000 is more than this machine can use: running {most} (4 per core)"
+        )),
+        "{err}"
+    );
+    assert_eq!(capped.stdout, run("1").stdout);
+}
