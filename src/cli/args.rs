@@ -345,7 +345,9 @@ pub struct Common {
     #[arg(long, default_value_t = 20, value_name = "WORDS", allow_negative_numbers = true)]
     pub min_passage: usize,
 
-    /// Skip the repeated-passage search (one read of the input instead of two).
+    /// Skip the repeated-passage search (one read of the input instead of
+    /// two). dedup skips it anyway unless --strip-repeats, --report or --html
+    /// needs it.
     #[arg(long)]
     pub no_passages: bool,
 

@@ -32,8 +32,14 @@ pub fn validate(cfg: &Config) -> anyhow::Result<()> {
 /// Builds and validates the configuration. Where the run reads its input
 /// twice (see [`neardup::pipeline::spool_inputs`]; `two_reads` for dedup),
 /// stdin and pipes are first saved to temporary files that live as long as
-/// the returned guards.
-pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Vec<Spool>)> {
+/// the returned guards. Repeated passages are searched only when an output
+/// uses them (`passages_used`; a dedup without `--strip-repeats`, report
+/// or page does not) and `--no-passages` is not given.
+pub fn build(
+    a: &Common,
+    two_reads: bool,
+    passages_used: bool,
+) -> anyhow::Result<(Config, Vec<Spool>)> {
     let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
     cfg.source = SourceOptions {
         id_field: a.id_field.clone(),
@@ -92,7 +98,10 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Vec<Spool>)
     cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
-    validate(&cfg)?;
+    validate(&cfg)?; // --min-passage is checked even where it is not used
+    if !passages_used {
+        cfg.passages = None;
+    }
     let spool = neardup::pipeline::spool_inputs(&mut cfg, two_reads || a.html.is_some())?;
     Ok((cfg, spool))
 }

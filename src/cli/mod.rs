@@ -254,7 +254,10 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             else {
                 unreachable!("-o is required")
             };
-            let (cfg, _spool) = config::build(&a.common, true)?;
+            // Passages only where an output shows or uses them: a plain
+            // dedup writes the same collection without them.
+            let passages_used = a.strip_repeats || a.report.is_some() || a.common.html.is_some();
+            let (cfg, _spool) = config::build(&a.common, true, passages_used)?;
             let display = progress_for(&a.common, &cfg);
             let outcome = neardup::scan(&cfg, &display)?;
             check_something_read(&outcome.report, a.common.quiet)?;
@@ -319,7 +322,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     )?;
     // Labels are read before the run: a missing or bad file fails at once.
     let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
-    let (mut cfg, _spool) = config::build(&a.common, false)?;
+    let (mut cfg, _spool) = config::build(&a.common, false, true)?;
     if !near_duplicates {
         cfg.method = neardup::pipeline::Method::None;
         config::validate(&cfg)?;

@@ -352,3 +352,54 @@ fn threads_beyond_the_machine_are_capped_with_a_message() {
     );
     assert_eq!(capped.stdout, run("1").stdout);
 }
+
+/// The stages a run announces in `--progress json`.
+fn stages(stderr: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in String::from_utf8_lossy(stderr).lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let s = v["stage"].as_str().unwrap().to_owned();
+        if out.last() != Some(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Item 19: a dedup without --strip-repeats, --report or --html does not
+/// search passages (no `passages` stage) and writes the same collection
+/// as one that does; those that need passages still search them.
+#[test]
+fn dedup_searches_passages_only_when_an_output_needs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let twice = format!("{PASSAGE}\n\n{PASSAGE}");
+    let lines = [line("a", &text(1)), line("b", &text(1)), line("t", &twice), line("u", &text(2))];
+    let f = write(d, "in.jsonl", &jsonl(&lines));
+    let run = |extra: &[&str]| {
+        let out = d.join("out.jsonl");
+        let o = neardup()
+            .args(["dedup", &f, "-q", "--progress", "json", "-o"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        (stages(&o.stderr), std::fs::read(&out).unwrap())
+    };
+    let (plain_stages, plain) = run(&[]);
+    assert!(!plain_stages.iter().any(|s| s.starts_with("passages")), "{plain_stages:?}");
+    let report = d.join("r.json");
+    let (report_stages, with_report) = run(&["--report", report.to_str().unwrap()]);
+    assert!(report_stages.iter().any(|s| s == "passages"), "{report_stages:?}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    // The body printed twice in t, and the whole text a and b share.
+    assert_eq!(r["stats"]["repeated_passages"], 2);
+    assert_eq!(
+        (&plain, &with_report),
+        (&with_report, &jsonl(&[&lines[..1], &lines[2..]].concat()))
+    );
+    let (strip_stages, stripped) = run(&["--strip-repeats"]);
+    assert!(strip_stages.iter().any(|s| s == "passages"), "{strip_stages:?}");
+    assert_ne!(stripped, plain);
+}
