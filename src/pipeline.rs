@@ -451,9 +451,16 @@ const DF_LOG2_WIDTH: u32 = 20;
 
 /// A read of the whole input that counts, for every shingle, the documents
 /// holding it (for SimHash tf-idf weights).
-fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
+fn document_frequencies(
+    cfg: &Config,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<DocFrequency> {
     let mut total = DocFrequency::new(DF_LOG2_WIDTH);
+    let mut records = 0u64;
     read_batches(cfg, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
         let part = pool.install(|| {
             batch
                 .par_iter()
@@ -576,7 +583,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 
     let df = if cfg.method.simhash() && cfg.weighting == Weighting::TfIdf {
         progress.stage("document frequencies");
-        Some(document_frequencies(cfg, &pool)?)
+        Some(document_frequencies(cfg, &pool, progress)?)
     } else {
         None
     };
@@ -633,7 +640,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })?;
 
     progress.stage("index");
-    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs, &record_doc))?;
+    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs, &record_doc, progress))?;
     let clusters = cluster::components(docs.len(), found.edges());
     stats.candidate_pairs = found.candidates as u64;
     stats.verified_pairs = found.pairs.len() as u64;
@@ -728,7 +735,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         progress.stage("passages");
         let fps: Vec<Box<[Fingerprint]>> =
             docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
-        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc))?;
+        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc, progress))?;
         stats.repeated_passages = found.groups.len() as u64;
         stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
         let (within, across) = repeated_spans(&found.groups);
@@ -806,6 +813,7 @@ fn reread_pairs<T: Send>(
     record_doc: &[Option<DocId>],
     pairs: &[(u32, u32)],
     purpose: &str,
+    progress: &dyn Progress,
     make: impl Fn(&mut Worker<'_>, &str) -> T + Sync,
     mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>),
 ) -> Result<()> {
@@ -856,6 +864,7 @@ fn reread_pairs<T: Send>(
             each(next..end, &live);
         }
         next = end;
+        progress.work(next as u64, Some(pairs.len() as u64), "pairs");
         live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
         Ok(())
     })?;
@@ -899,6 +908,7 @@ fn near_duplicate_pairs(
     lsh: &LshParams,
     docs: &[DocState],
     record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
 ) -> Result<FoundPairs> {
     let mut out = FoundPairs {
         pairs: Vec::new(),
@@ -940,7 +950,7 @@ fn near_duplicate_pairs(
         out.candidates = candidates.len();
         let (accepted, check) = evidence.judge(&candidates);
         drop(candidates);
-        minhash = verify_near_threshold(cfg, accepted, &check, record_doc, &mut out)?;
+        minhash = verify_near_threshold(cfg, accepted, &check, record_doc, &mut out, progress)?;
     }
     let mut sim: Vec<(DocId, DocId, u32)> = Vec::new();
     if cfg.method.simhash() {
@@ -1005,6 +1015,7 @@ fn verify_near_threshold(
     check: &[(DocId, DocId)],
     record_doc: &[Option<DocId>],
     out: &mut FoundPairs,
+    progress: &dyn Progress,
 ) -> Result<Vec<verify::VerifiedPair>> {
     let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
     uncertain.sort_by_key(|&(a, b)| (b, a));
@@ -1023,7 +1034,11 @@ fn verify_near_threshold(
         set.into_boxed_slice()
     };
     let mut checked_pairs = 0u64;
-    reread_pairs(cfg, record_doc, &uncertain, "exact verification", shingle_set, |range, live| {
+    if !uncertain.is_empty() {
+        progress.stage("exact check");
+    }
+    let purpose = "exact verification";
+    reread_pairs(cfg, record_doc, &uncertain, purpose, progress, shingle_set, |range, live| {
         let open: Vec<(u32, u32)> = uncertain[range]
             .iter()
             .copied()
@@ -1093,6 +1108,7 @@ fn find_passages(
     popts: &PassageOptions,
     fps: Vec<Box<[Fingerprint]>>,
     record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
 ) -> Result<Found> {
     let seeds = align::seeds(&fps);
     drop(fps);
@@ -1112,10 +1128,12 @@ fn find_passages(
         record_doc,
         &keys,
         "passages",
+        progress,
         |w, text| DocWords::new(&mut w.tokenizer, text),
         |range, live| refined.refine(&by_b[range], popts, |d| live.get(&d)),
     )?;
     let groups = refined.into_groups(popts);
+    progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
 
     // Third read: the text of each group's first occurrence, for the report.
     let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
@@ -1125,6 +1143,7 @@ fn find_passages(
     }
     let mut previews: Vec<String> = vec![String::new(); groups.len()];
     if !wanted.is_empty() {
+        progress.stage("passage texts");
         let mut index = 0usize;
         read_batches(cfg, |batch| {
             for item in &batch {
@@ -1140,6 +1159,7 @@ fn find_passages(
                     }
                 }
             }
+            progress.work(index as u64, Some(record_doc.len() as u64), "records");
             Ok(())
         })?;
     }
@@ -1224,13 +1244,17 @@ pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<S
 pub fn read_texts(
     cfg: &Config,
     ids: &[String],
+    progress: &dyn Progress,
 ) -> Result<std::collections::BTreeMap<String, String>> {
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut out = std::collections::BTreeMap::new();
     if wanted.is_empty() {
         return Ok(out);
     }
+    let mut records = 0u64;
     read_batches(cfg, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
         for raw in batch.iter().filter_map(|r| r.as_ref().ok()) {
             if let Ok(d) = raw.parse(&cfg.source) {
                 if wanted.contains(d.id.as_str()) && !out.contains_key(&d.id) {

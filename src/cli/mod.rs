@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use args::{Args, Command, Format};
+use neardup::progress::Progress;
 use neardup::report::{json, summary};
 
 /// Exit statuses, mapped to numbers in one place.
@@ -262,24 +263,37 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             let outcome = neardup::scan(&cfg, &display)?;
             check_something_read(&outcome.report, a.common.quiet)?;
             let mut staged = Vec::new();
+            display.stage("write -o");
             let (written, s) = out.stage(|w| {
+                let mut w = progress::Counting::new(w, &display);
                 Ok(neardup::pipeline::write_deduplicated(
                     &cfg,
                     &outcome,
                     a.strip_repeats,
-                    w,
+                    &mut w,
                     &a.output,
                 )?)
             })?;
             staged.push(s);
             if let Some(html) = &html_out {
-                staged.push(stage_html(html, &cfg, &outcome.report)?);
+                staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
             }
             if let Some(r) = &report_out {
                 let format = a.common.format.unwrap_or(Format::Json);
-                staged.push(r.stage(|w| Ok(write_report(&outcome.report, format, w)?))?.1);
+                display.stage("write --report");
+                staged.push(
+                    r.stage(|w| {
+                        Ok(write_report(
+                            &outcome.report,
+                            format,
+                            &mut progress::Counting::new(w, &display),
+                        )?)
+                    })?
+                    .1,
+                );
             }
             output::commit_all(staged)?;
+            display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(&out), report_out.as_ref(), html_out.as_ref()]);
                 sink.write_all(summary::render(&outcome.report, "--report").as_bytes())?;
@@ -340,14 +354,21 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     }
     let mut staged = Vec::new();
     if let Some(html) = &html_out {
-        staged.push(stage_html(html, &cfg, &outcome.report)?);
+        staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
     }
     let report = &outcome.report;
     match (&report_out, a.common.format) {
         (Some(o), f) => {
             let f = f.unwrap_or(Format::Json);
-            staged.push(o.stage(|w| Ok(write_report(report, f, w)?))?.1);
+            display.stage("write -o");
+            staged.push(
+                o.stage(|w| {
+                    Ok(write_report(report, f, &mut progress::Counting::new(w, &display))?)
+                })?
+                .1,
+            );
             output::commit_all(staged)?;
+            display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(o), html_out.as_ref()]);
                 sink.write_all(summary::render(report, "-o").as_bytes())?;
@@ -356,6 +377,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
         }
         (None, format) => {
             output::commit_all(staged)?;
+            display.close();
             let mut out = std::io::stdout().lock();
             match format {
                 Some(f) => write_report(report, f, &mut out)?,
@@ -376,10 +398,14 @@ fn stage_html(
     out: &output::Output,
     cfg: &neardup::Config,
     report: &neardup::report::Report,
+    display: &progress::Display,
 ) -> anyhow::Result<output::Staged> {
-    let texts =
-        neardup::pipeline::read_texts(cfg, &neardup::report::html::documents_shown(report))?;
+    display.stage("html: read texts");
+    let shown = neardup::report::html::documents_shown(report);
+    let texts = neardup::pipeline::read_texts(cfg, &shown, display)?;
+    display.stage("write --html");
     let ((), staged) = out.stage(|w| {
+        let mut w = progress::Counting::new(w, display);
         w.write_all(neardup::report::html::render(report, &texts).as_bytes())?;
         Ok(())
     })?;

@@ -403,3 +403,62 @@ fn dedup_searches_passages_only_when_an_output_needs_them() {
     assert!(strip_stages.iter().any(|s| s == "passages"), "{strip_stages:?}");
     assert_ne!(stripped, plain);
 }
+
+/// Item 18: `--progress json` reports every stage with its own count:
+/// pairs refined and groups for passages, records read again for their
+/// texts, bytes written for each output (ending at the file's size), so no
+/// stage is silent.
+#[test]
+fn progress_json_shows_every_stage_with_its_own_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, page) = (dir.path().join("r.json"), dir.path().join("p.html"));
+    let out = neardup()
+        .args(["scan", "data/seeds", "data/labelled/help_nl.jsonl", "-q", "--progress", "json"])
+        .arg("-o")
+        .arg(&report)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen = stages(&lines.iter().map(|l| l.to_string() + "\n").collect::<String>().into_bytes());
+    let want = [
+        "read",
+        "index",
+        "cluster",
+        "passages",
+        "passage texts",
+        "scan done",
+        "html: read texts",
+        "write --html",
+        "write -o",
+        "done",
+    ];
+    let mut at = seen.iter();
+    for w in want {
+        assert!(at.any(|s| s == w), "stage {w} missing or out of order: {seen:?}");
+    }
+    // The last count of a stage in a unit.
+    let last = |stage: &str, unit: &str| {
+        lines
+            .iter()
+            .rev()
+            .find(|l| l["stage"] == stage && l["unit"] == unit)
+            .map(|l| (l["done"].as_u64().unwrap(), l["total"].as_u64()))
+            .unwrap_or_else(|| panic!("no {unit} count in stage {stage}: {lines:?}"))
+    };
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let (pairs, total) = last("passages", "pairs");
+    assert!(pairs > 0 && Some(pairs) == total, "{pairs} of {total:?}");
+    let groups = r["stats"]["repeated_passages"].as_u64().unwrap();
+    assert_eq!(last("passages", "groups"), (groups, Some(groups)));
+    assert_eq!(last("passage texts", "records"), (296, Some(296)));
+    let size = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
+    assert_eq!(last("write -o", "bytes"), (size(&report), Some(size(&report))));
+    assert_eq!(last("write --html", "bytes"), (size(&page), Some(size(&page))));
+}
