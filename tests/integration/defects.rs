@@ -462,3 +462,12 @@ fn progress_json_shows_every_stage_with_its_own_count() {
     assert_eq!(last("write -o", "bytes"), (size(&report), Some(size(&report))));
     assert_eq!(last("write --html", "bytes"), (size(&page), Some(size(&page))));
 }
+
+/// Item 22: the README says how to put `neardup` on the PATH and what the
+/// browser tests print when Chromium is missing.
+#[test]
+fn readme_tells_how_to_install_and_how_a_browser_skip_shows() {
+    let readme = std::fs::read_to_string(crate::util::root().join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    assert!(readme.contains("SKIPPED: browser test of the HTML page: no chromium found"));
+}

@@ -22,7 +22,14 @@ fn chromium() -> Option<PathBuf> {
             std::env::var("NEARDUP_REQUIRE_BROWSER").is_err(),
             "NEARDUP_REQUIRE_BROWSER is set but no chromium was found (apt-get install chromium)"
         );
-        eprintln!("SKIPPED: no chromium found; install Debian's chromium to run the browser test");
+        // Straight to the process's stderr: `eprintln!` output of a passing
+        // test is captured and never shown, so the skip would go unseen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: browser test of the HTML page: no chromium found (apt-get install -y \
+             chromium, or set CHROMIUM=/path/to/chromium)"
+        );
     }
     found
 }
