@@ -21,7 +21,8 @@ fn unprintable(c: char) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
-/// `s` safe to print on a terminal: every character of [`unprintable`]
+/// `s` safe to print on a terminal: every control character (C0, DEL, C1),
+/// line or paragraph separator and bidirectional override or isolate
 /// is written as an escape (`\x1b`, `\n`, `\u{202e}`), so an id or a text
 /// cannot move the cursor, clear the screen or forge summary lines.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
