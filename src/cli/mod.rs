@@ -61,14 +61,28 @@ const CLUSTERING_OPTIONS: [&str; 13] = [
     "truth",
 ];
 
-/// Refuses options the subcommand would ignore (see [`CLUSTERING_OPTIONS`]).
+/// Refuses options the subcommand would ignore: clustering options given to
+/// `passages` (see [`CLUSTERING_OPTIONS`]), `dedup --format` without
+/// `--report`.
 fn check_ignored_options(matches: &clap::ArgMatches) -> Result<(), UsageError> {
     use clap::CommandFactory;
+    use clap::parser::ValueSource;
+    if let Some(("dedup", sub)) = matches.subcommand() {
+        if sub.value_source("format") == Some(ValueSource::CommandLine)
+            && sub.value_source("report").is_none()
+        {
+            return Err(UsageError(
+                "dedup writes JSON Lines; --format is the format of the --report file, and no \
+                 --report was given"
+                    .into(),
+            ));
+        }
+    }
     let Some(("passages", sub)) = matches.subcommand() else { return Ok(()) };
     let cmd = Args::command();
     let passages = cmd.find_subcommand("passages").expect("BUG: passages subcommand");
     for id in CLUSTERING_OPTIONS {
-        if sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+        if sub.value_source(id) == Some(ValueSource::CommandLine) {
             let flag = passages
                 .get_arguments()
                 .find(|a| a.get_id() == id)

@@ -296,6 +296,7 @@ fn usage_errors_exit_2_with_the_option_named() {
         (&["passages", "data/seeds", "--keep", "longest"], "--keep has no effect there"),
         (&["passages", "data/seeds", "--truth", "l.jsonl"], "--truth has no effect there"),
         (&["passages", "data/seeds", "--no-passages"], "nothing to do"),
+        (&["dedup", "data/seeds", "-o", "-", "--format", "jsonl"], "no --report was given"),
     ];
     let synth = |bytes: &str| -> Vec<String> {
         ["synth", "--from", "data/seeds", "-o", "/nonexistent/x", "--labels", "/nonexistent/l"]
