@@ -2,7 +2,7 @@
 //!
 //! A run fails with an [`Error`] only when it cannot go on (a bad option, an
 //! output that cannot be written, or any bad record under `--strict`). A bad
-//! *record* (invalid UTF-8, a malformed JSON line, an empty document, an
+//! *record* (invalid UTF-8, a malformed JSON line, a missing text field, an
 //! unreadable input file) becomes a [`Skip`]: it is counted, named with its
 //! file and line in the report, and the run goes on.
 
@@ -70,7 +70,9 @@ pub enum SkipReason {
     MissingText(String),
     /// The text field is not a string.
     TextNotString(String),
-    /// The document holds no words, so it has nothing to compare.
+    /// The document holds no words. No longer a skip: such documents are
+    /// kept and counted in `stats.too_short_documents`; the kind stays so
+    /// that older reports still read.
     Empty,
     /// The record (a JSON line or a `.txt` file) is longer than the limit
     /// given, in bytes (`--max-doc-bytes`); it was not held in memory.

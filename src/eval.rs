@@ -171,12 +171,61 @@ pub fn read_labels(path: &Path) -> Result<HashMap<String, String>> {
 }
 
 /// Reads the clusters and document count of a report written by neardup
-/// (JSON or JSON Lines).
+/// (JSON or JSON Lines). Anything else is refused: a JSON document must be
+/// an object with `version`, `stats` and `clusters`, a JSON Lines report
+/// must start with its `header` line (so a collection passed by mistake is
+/// an error, not a score of nothing).
 pub fn read_report_clusters(path: &Path) -> Result<(Vec<Vec<String>>, u64)> {
+    let r = read_report_ids(path)?;
+    Ok((r.clusters, r.documents))
+}
+
+/// The document ids a report names: its clusters' members, and every
+/// other document it names (passage places), with its document count.
+#[derive(Debug, Clone, Default)]
+pub struct ReportIds {
+    /// Clusters as lists of member ids.
+    pub clusters: Vec<Vec<String>>,
+    /// `stats.documents`.
+    pub documents: u64,
+    /// Ids named elsewhere in the report (passages), sorted, deduplicated.
+    pub others: Vec<String>,
+}
+
+impl ReportIds {
+    /// The ids named in `report` (for `scan --truth`).
+    pub fn of(report: &crate::report::Report) -> ReportIds {
+        let mut others: Vec<String> = report
+            .passages
+            .iter()
+            .flat_map(|p| p.occurrences.iter().map(|o| o.doc.clone()))
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        ReportIds {
+            clusters: report
+                .clusters
+                .iter()
+                .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
+                .collect(),
+            documents: report.stats.documents,
+            others,
+        }
+    }
+}
+
+/// See [`read_report_clusters`].
+pub fn read_report_ids(path: &Path) -> Result<ReportIds> {
     let text = crate::source::open_decompressed(path)
         .and_then(std::io::read_to_string)
         .map_err(|e| Error::io(path, e))?;
-    let bad = |m: String| Error::Config(format!("{}: not a neardup report: {m}", path.display()));
+    let bad = |m: String| {
+        Error::Config(format!(
+            "{}: not a neardup report: {m} (give the report written by `neardup scan -o`, \
+             not the collection)",
+            path.display()
+        ))
+    };
     let members = |c: &serde_json::Value| -> Result<Vec<String>> {
         c.get("members")
             .and_then(|m| m.as_array())
@@ -191,30 +240,121 @@ pub fn read_report_clusters(path: &Path) -> Result<(Vec<Vec<String>>, u64)> {
             .collect()
     };
     let documents = |stats: Option<&serde_json::Value>| {
-        stats.and_then(|s| s.get("documents")).and_then(serde_json::Value::as_u64).unwrap_or(0)
+        stats.and_then(|s| s.get("documents")).and_then(serde_json::Value::as_u64)
     };
+    let places = |p: &serde_json::Value, out: &mut Vec<String>| {
+        for o in p.get("occurrences").and_then(|o| o.as_array()).into_iter().flatten() {
+            if let Some(d) = o.get("doc").and_then(|d| d.as_str()) {
+                out.push(d.to_owned());
+            }
+        }
+    };
+    let is_report = |v: &serde_json::Value| {
+        v.get("version").is_some_and(serde_json::Value::is_u64)
+            && documents(v.get("stats")).is_some()
+    };
+    let mut out = ReportIds::default();
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-        let clusters = v
+        if !is_report(&v) {
+            return Err(bad("a JSON object with version, stats and clusters expected".into()));
+        }
+        out.clusters = v
             .get("clusters")
             .and_then(|c| c.as_array())
             .ok_or_else(|| bad("no clusters array".into()))?
             .iter()
             .map(members)
             .collect::<Result<Vec<_>>>()?;
-        return Ok((clusters, documents(v.get("stats"))));
-    }
-    let mut clusters = Vec::new();
-    let mut n = 0;
-    for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| bad(format!("line {}: {e}", i + 1)))?;
-        match v.get("type").and_then(|t| t.as_str()) {
-            Some("header") => n = documents(v.get("stats")),
-            Some("cluster") => clusters.push(members(&v)?),
-            _ => {}
+        for p in v.get("passages").and_then(|p| p.as_array()).into_iter().flatten() {
+            places(p, &mut out.others);
+        }
+        out.documents = documents(v.get("stats")).unwrap_or(0);
+    } else {
+        let mut header = false;
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let v: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| bad(format!("line {}: {e}", i + 1)))?;
+            match v.get("type").and_then(|t| t.as_str()) {
+                Some("header") if is_report(&v) => {
+                    header = true;
+                    out.documents = documents(v.get("stats")).unwrap_or(0);
+                }
+                _ if !header => {
+                    return Err(bad(format!(
+                        "line {}: a JSON Lines report starts with its header line",
+                        i + 1
+                    )));
+                }
+                Some("cluster") => out.clusters.push(members(&v)?),
+                Some("passage") => places(&v, &mut out.others),
+                _ => {}
+            }
+        }
+        if !header {
+            return Err(bad("empty".into()));
         }
     }
-    Ok((clusters, n))
+    out.others.sort_unstable();
+    out.others.dedup();
+    Ok(out)
+}
+
+/// How well labels and a report cover each other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Ids in the report's clusters without a label (scored as singletons).
+    pub unlabelled: u64,
+    /// The first few of them.
+    pub unlabelled_examples: Vec<String>,
+    /// Labelled ids that cannot all be documents of the report: the report
+    /// names only clustered documents (and passage places), so this is the
+    /// least number there must be: labelled ids it does not name, less the
+    /// documents it does not name.
+    pub labels_not_in_report: u64,
+    /// Labelled ids.
+    pub labels: u64,
+}
+
+/// Checks labels against a report's ids (see [`Coverage`]).
+pub fn coverage(report: &ReportIds, truth: &HashMap<String, String>) -> Coverage {
+    let mut named: std::collections::HashSet<&str> =
+        report.clusters.iter().flatten().map(String::as_str).collect();
+    let mut unlabelled: Vec<&str> =
+        named.iter().copied().filter(|id| !truth.contains_key(*id)).collect();
+    unlabelled.sort_unstable();
+    named.extend(report.others.iter().map(String::as_str));
+    let labelled_named = truth.keys().filter(|id| named.contains(id.as_str())).count() as u64;
+    let unnamed_labels = truth.len() as u64 - labelled_named;
+    let unnamed_documents = report.documents.saturating_sub(named.len() as u64);
+    Coverage {
+        unlabelled: unlabelled.len() as u64,
+        unlabelled_examples: unlabelled.iter().take(3).map(|s| (*s).to_owned()).collect(),
+        labels_not_in_report: unnamed_labels.saturating_sub(unnamed_documents),
+        labels: truth.len() as u64,
+    }
+}
+
+impl Coverage {
+    /// Warnings for people, one a line (none when labels and report agree).
+    pub fn warnings(&self, documents: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.unlabelled > 0 {
+            out.push(format!(
+                "{} documents in the report's clusters have no label (scored as singletons), \
+                 e.g. {:?}",
+                self.unlabelled,
+                self.unlabelled_examples.join("\", \"")
+            ));
+        }
+        if self.labels_not_in_report > 0 {
+            out.push(format!(
+                "at least {} labelled ids are not documents of the report ({} labels, {} \
+                 documents): are the labels for this collection?",
+                self.labels_not_in_report, self.labels, documents
+            ));
+        }
+        out
+    }
 }
 
 /// Labels grouped into clusters (for tests and tools): label → sorted ids.

@@ -21,7 +21,7 @@ use bitvec::vec::BitVec;
 use rayon::prelude::*;
 
 use crate::cluster::{self, Keep};
-use crate::error::{Error, Result, Skip, SkipReason};
+use crate::error::{Error, Result, Skip};
 use crate::ids::{DocId, Span};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, Variant};
@@ -357,12 +357,13 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn sketch(&mut self, raw: &RawRecord) -> Result<DocState, Skip> {
+    fn sketch(&mut self, raw: &RawRecord) -> Result<Sketched, Skip> {
         let doc = raw.parse(&self.cfg.source)?;
         self.shingle(&doc.text);
         let seed = self.cfg.seed;
         if self.words.is_empty() {
-            return Err(raw.skip(SkipReason::Empty));
+            // Nothing to compare, but a document all the same: kept.
+            return Ok(Sketched::NoWords { id: doc.id, bytes: doc.text.len() as u64 });
         }
         // Counted before `self.shingles` is reused as scratch below.
         let shingle_count = u32::try_from(self.shingles.len()).unwrap_or(u32::MAX);
@@ -387,7 +388,7 @@ impl<'a> Worker<'a> {
             }
             _ => Box::default(),
         };
-        Ok(DocState {
+        Ok(Sketched::Doc(DocState {
             id: doc.id,
             bytes: doc.text.len() as u64,
             words: self.words.len() as u64,
@@ -396,8 +397,17 @@ impl<'a> Worker<'a> {
             short_set,
             simhash,
             fingerprints,
-        })
+        }))
     }
+}
+
+/// A record read as a document: one to compare, or one with no words
+/// (empty text, only punctuation or emoji), too short to compare, which
+/// takes no part in clusters or passages but is a document all the same
+/// (counted, and kept by a dedup).
+enum Sketched {
+    Doc(DocState),
+    NoWords { id: String, bytes: u64 },
 }
 
 type Batch = Vec<Result<RawRecord, Skip>>;
@@ -441,9 +451,16 @@ const DF_LOG2_WIDTH: u32 = 20;
 
 /// A read of the whole input that counts, for every shingle, the documents
 /// holding it (for SimHash tf-idf weights).
-fn document_frequencies(cfg: &Config, pool: &rayon::ThreadPool) -> Result<DocFrequency> {
+fn document_frequencies(
+    cfg: &Config,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<DocFrequency> {
     let mut total = DocFrequency::new(DF_LOG2_WIDTH);
+    let mut records = 0u64;
     read_batches(cfg, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
         let part = pool.install(|| {
             batch
                 .par_iter()
@@ -560,10 +577,13 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     let mut record_doc: Vec<Option<DocId>> = Vec::new();
     let mut skipped: Vec<Skip> = Vec::new();
     let mut stats = Stats::default();
+    // Records that are documents with no words (see `Sketched::NoWords`).
+    let mut no_words: BitVec = BitVec::new();
+    let mut no_words_ids: Vec<String> = Vec::new();
 
     let df = if cfg.method.simhash() && cfg.weighting == Weighting::TfIdf {
         progress.stage("document frequencies");
-        Some(document_frequencies(cfg, &pool)?)
+        Some(document_frequencies(cfg, &pool, progress)?)
     } else {
         None
     };
@@ -572,7 +592,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     read_batches(cfg, |batch| {
         let raw_bytes: u64 =
             batch.iter().map(|r| r.as_ref().map_or(0, |r| r.bytes.len() as u64)).sum();
-        let results: Vec<Result<DocState, Skip>> = pool.install(|| {
+        let results: Vec<Result<Sketched, Skip>> = pool.install(|| {
             batch
                 .par_iter()
                 .map_init(
@@ -584,14 +604,21 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
                 )
                 .collect()
         });
+        no_words.resize(record_doc.len() + results.len(), false);
         for r in results {
             stats.records += 1;
             match r {
-                Ok(d) => {
+                Ok(Sketched::Doc(d)) => {
                     let id = DocId::from_index(docs.len())
                         .ok_or_else(|| Error::Config("more than 4 billion documents".into()))?;
                     record_doc.push(Some(id));
                     docs.push(d);
+                }
+                Ok(Sketched::NoWords { id, bytes }) => {
+                    no_words.set(record_doc.len(), true);
+                    record_doc.push(None);
+                    no_words_ids.push(id);
+                    stats.bytes += bytes;
                 }
                 Err(skip) => {
                     if cfg.strict {
@@ -613,7 +640,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     })?;
 
     progress.stage("index");
-    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs, &record_doc))?;
+    let found = pool.install(|| near_duplicate_pairs(cfg, &lsh, &docs, &record_doc, progress))?;
     let clusters = cluster::components(docs.len(), found.edges());
     stats.candidate_pairs = found.candidates as u64;
     stats.verified_pairs = found.pairs.len() as u64;
@@ -624,8 +651,13 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     progress.stage("cluster");
     let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
     let mut removed: BitVec = BitVec::repeat(false, docs.len());
-    let mut seen_ids: HashSet<&str> = HashSet::with_capacity(docs.len());
-    stats.duplicate_ids = docs.iter().filter(|d| !seen_ids.insert(&d.id)).count() as u64;
+    let mut seen_ids: HashSet<&str> = HashSet::with_capacity(docs.len() + no_words_ids.len());
+    stats.duplicate_ids = docs
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(no_words_ids.iter().map(String::as_str))
+        .filter(|id| !seen_ids.insert(id))
+        .count() as u64;
     // Pairs by cluster, for `both` (which method found each pair).
     let mut cluster_of: Vec<u32> = vec![u32::MAX; docs.len()];
     for (i, members) in clusters.iter().enumerate() {
@@ -687,8 +719,9 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         })
         .collect();
 
-    stats.documents = docs.len() as u64;
-    stats.bytes = lengths.iter().sum();
+    stats.too_short_documents = no_words_ids.len() as u64;
+    stats.documents = docs.len() as u64 + stats.too_short_documents;
+    stats.bytes += lengths.iter().sum::<u64>();
     stats.words = docs.iter().map(|d| d.words).sum();
     stats.clusters = clusters.len() as u64;
     stats.clustered_documents = clusters.iter().map(|c| c.len() as u64).sum();
@@ -702,7 +735,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         progress.stage("passages");
         let fps: Vec<Box<[Fingerprint]>> =
             docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
-        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc))?;
+        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc, progress))?;
         stats.repeated_passages = found.groups.len() as u64;
         stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
         let (within, across) = repeated_spans(&found.groups);
@@ -747,8 +780,11 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
             mb_per_second: model::round4(stats.bytes as f64 / 1e6 / secs.max(1e-9)),
         });
     }
-    let keep_record: BitVec =
-        record_doc.iter().map(|d| d.is_some_and(|d| !removed[d.index()])).collect();
+    let keep_record: BitVec = record_doc
+        .iter()
+        .zip(no_words.iter())
+        .map(|(d, no_words)| *no_words || d.is_some_and(|d| !removed[d.index()]))
+        .collect();
     progress.finish();
     Ok(Outcome {
         report: Report {
@@ -777,6 +813,7 @@ fn reread_pairs<T: Send>(
     record_doc: &[Option<DocId>],
     pairs: &[(u32, u32)],
     purpose: &str,
+    progress: &dyn Progress,
     make: impl Fn(&mut Worker<'_>, &str) -> T + Sync,
     mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>),
 ) -> Result<()> {
@@ -827,6 +864,7 @@ fn reread_pairs<T: Send>(
             each(next..end, &live);
         }
         next = end;
+        progress.work(next as u64, Some(pairs.len() as u64), "pairs");
         live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
         Ok(())
     })?;
@@ -870,6 +908,7 @@ fn near_duplicate_pairs(
     lsh: &LshParams,
     docs: &[DocState],
     record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
 ) -> Result<FoundPairs> {
     let mut out = FoundPairs {
         pairs: Vec::new(),
@@ -911,7 +950,7 @@ fn near_duplicate_pairs(
         out.candidates = candidates.len();
         let (accepted, check) = evidence.judge(&candidates);
         drop(candidates);
-        minhash = verify_near_threshold(cfg, accepted, &check, record_doc, &mut out)?;
+        minhash = verify_near_threshold(cfg, accepted, &check, record_doc, &mut out, progress)?;
     }
     let mut sim: Vec<(DocId, DocId, u32)> = Vec::new();
     if cfg.method.simhash() {
@@ -976,6 +1015,7 @@ fn verify_near_threshold(
     check: &[(DocId, DocId)],
     record_doc: &[Option<DocId>],
     out: &mut FoundPairs,
+    progress: &dyn Progress,
 ) -> Result<Vec<verify::VerifiedPair>> {
     let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
     uncertain.sort_by_key(|&(a, b)| (b, a));
@@ -994,7 +1034,11 @@ fn verify_near_threshold(
         set.into_boxed_slice()
     };
     let mut checked_pairs = 0u64;
-    reread_pairs(cfg, record_doc, &uncertain, "exact verification", shingle_set, |range, live| {
+    if !uncertain.is_empty() {
+        progress.stage("exact check");
+    }
+    let purpose = "exact verification";
+    reread_pairs(cfg, record_doc, &uncertain, purpose, progress, shingle_set, |range, live| {
         let open: Vec<(u32, u32)> = uncertain[range]
             .iter()
             .copied()
@@ -1066,6 +1110,7 @@ fn find_passages(
     popts: &PassageOptions,
     fps: Vec<Box<[Fingerprint]>>,
     record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
 ) -> Result<Found> {
     let order = CanonicalOrder::new(&fps);
     let seeds = align::seeds(&order.permute(fps));
@@ -1090,10 +1135,12 @@ fn find_passages(
         record_doc,
         &keys,
         "passages",
+        progress,
         |w, text| DocWords::new(&mut w.tokenizer, text),
         |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r))),
     )?;
     let groups = refined.into_groups(popts, &order);
+    progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
 
     // Third read: the text of each group's first occurrence, for the report.
     let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
@@ -1103,6 +1150,7 @@ fn find_passages(
     }
     let mut previews: Vec<String> = vec![String::new(); groups.len()];
     if !wanted.is_empty() {
+        progress.stage("passage texts");
         let mut index = 0usize;
         read_batches(cfg, |batch| {
             for item in &batch {
@@ -1118,6 +1166,7 @@ fn find_passages(
                     }
                 }
             }
+            progress.work(index as u64, Some(record_doc.len() as u64), "records");
             Ok(())
         })?;
     }
@@ -1206,13 +1255,17 @@ pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<S
 pub fn read_texts(
     cfg: &Config,
     ids: &[String],
+    progress: &dyn Progress,
 ) -> Result<std::collections::BTreeMap<String, String>> {
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut out = std::collections::BTreeMap::new();
     if wanted.is_empty() {
         return Ok(out);
     }
+    let mut records = 0u64;
     read_batches(cfg, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
         for raw in batch.iter().filter_map(|r| r.as_ref().ok()) {
             if let Ok(d) = raw.parse(&cfg.source) {
                 if wanted.contains(d.id.as_str()) && !out.contains_key(&d.id) {
@@ -1276,19 +1329,30 @@ pub fn write_deduplicated(
                 let doc = raw.parse(&cfg.source).map_err(Error::Strict)?;
                 let text = remove_spans(&doc.text, spans);
                 let text_len = text.len();
-                let mut obj = match &raw.kind {
-                    RawKind::JsonLine => serde_json::from_slice::<
-                        serde_json::Map<String, serde_json::Value>,
-                    >(&raw.bytes)
-                    .map_err(|e| io(e.into()))?,
+                match &raw.kind {
+                    // Only the text's bytes change: every other field (its
+                    // escapes, number formats, spacing, depth) is copied as
+                    // it is.
+                    RawKind::JsonLine => {
+                        let r = raw.text_value_range(&cfg.source).ok_or_else(|| {
+                            Error::Config(format!(
+                                "BUG: {}:{}: text field not found again",
+                                raw.source,
+                                raw.line.unwrap_or_default()
+                            ))
+                        })?;
+                        let text_json = serde_json::to_string(&text).map_err(|e| io(e.into()))?;
+                        out.write_all(&raw.bytes[..r.start]).map_err(io)?;
+                        out.write_all(text_json.as_bytes()).map_err(io)?;
+                        out.write_all(&raw.bytes[r.end..]).map_err(io)?;
+                    }
                     RawKind::TextFile(_) => {
                         let mut m = serde_json::Map::new();
                         m.insert(cfg.source.id_field.clone(), doc.id.into());
-                        m
+                        m.insert(cfg.source.text_field.clone(), text.into());
+                        serde_json::to_writer(&mut *out, &m).map_err(|e| io(e.into()))?;
                     }
-                };
-                obj.insert(cfg.source.text_field.clone(), text.into());
-                serde_json::to_writer(&mut *out, &obj).map_err(|e| io(e.into()))?;
+                }
                 out.write_all(b"\n").map_err(io)?;
                 ws.written += 1;
                 ws.stripped_bytes += (doc.text.len() - text_len) as u64;
@@ -1342,7 +1406,7 @@ mod tests {
             cfg.shingle = shingle;
             let hasher = MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant);
             let mut w = Worker::new(&cfg, Some(&hasher), None);
-            let state = w.sketch(&raw).unwrap();
+            let Ok(Sketched::Doc(state)) = w.sketch(&raw) else { panic!("not a document") };
             let mut expected = Vec::new();
             match shingle {
                 ShingleKind::Chars(k) => {

@@ -9,7 +9,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 /// Documents come from folders of .txt files (walked recursively; the id is
 /// the path relative to the folder), JSON Lines files (plain, .gz or .zst),
 /// or JSON Lines on stdin (-). Bad records (invalid UTF-8, malformed JSON,
-/// empty documents, unreadable files) are skipped, counted and named with
+/// a missing text field, unreadable files) are skipped, counted and named with
 /// file and line in the report; the run goes on unless --strict.
 ///
 /// Outputs are checked before anything is read: one that is an input,
@@ -54,7 +54,7 @@ pub struct SynthArgs {
     #[arg(long = "from", value_name = "PATH", required = true, num_args = 1..)]
     pub from: Vec<String>,
     /// Bytes of text to generate (suffixes k, M, G: 100M = 10^8).
-    #[arg(long, default_value = "10M", value_parser = parse_size)]
+    #[arg(long, default_value = "10M", value_parser = parse_size, allow_hyphen_values = true)]
     pub bytes: u64,
     /// Where to write the documents (JSON Lines {"id", "text"}).
     #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
@@ -63,29 +63,44 @@ pub struct SynthArgs {
     #[arg(long, value_name = "LABELS.jsonl")]
     pub labels: PathBuf,
     /// Share of documents that are edited copies of an earlier document.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, value_parser = parse_share, allow_negative_numbers = true)]
     pub dup_rate: f64,
     /// Share of original documents whose body is printed twice (glued).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_share, allow_negative_numbers = true)]
     pub repeat_rate: f64,
     /// Share of original documents that carry a shared wire paragraph.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_share, allow_negative_numbers = true)]
     pub wire_rate: f64,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
 }
 
-/// Parses `100M`, `1G`, `500k` or a plain number of bytes.
-fn parse_size(s: &str) -> Result<u64, String> {
+/// Parses `100M`, `1G`, `500k` or a plain number of bytes: a finite,
+/// non-negative size below 2^64 (negative, NaN and infinite sizes are
+/// refused, not turned into 0 or the largest size).
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let (num, mul) = match s.char_indices().last() {
         Some((i, 'k' | 'K')) => (&s[..i], 1_000u32),
         Some((i, 'm' | 'M')) => (&s[..i], 1_000_000),
         Some((i, 'g' | 'G')) => (&s[..i], 1_000_000_000),
         _ => (s, 1),
     };
-    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size like 100M"))?;
-    Ok((n * f64::from(mul)) as u64)
+    let n: f64 = num.trim().parse().map_err(|_| format!("{s:?} is not a size like 100M"))?;
+    let bytes = n * f64::from(mul);
+    if !(0.0..18_446_744_073_709_551_616.0).contains(&bytes) {
+        return Err(format!("{s:?} is not a size: it must be a finite number of bytes, 0 or more"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Parses a share: a number from 0 to 1.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let x: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(format!("{s} must be a share from 0 to 1"));
+    }
+    Ok(x)
 }
 
 /// `eval`.
@@ -95,7 +110,8 @@ pub struct EvalArgs {
     /// from the labels are singletons.
     #[arg(long, value_name = "LABELS")]
     pub truth: PathBuf,
-    /// A report written by `neardup scan -o` (json or jsonl).
+    /// A report written by `neardup scan -o` (json or jsonl); anything else,
+    /// such as the collection itself, is refused.
     #[arg(value_name = "REPORT")]
     pub report: PathBuf,
     /// Output: text (one metric a line) or json (one object).
@@ -242,7 +258,7 @@ pub struct Common {
     /// SimHash: largest Hamming distance (bits of 64) between near-duplicates.
     /// 3 is the classic choice for web pages (Manku et al. 2007). Uses
     /// C(K+3, K) tables: 20 for 3.
-    #[arg(long, default_value_t = 3, value_name = "K")]
+    #[arg(long, default_value_t = 3, value_name = "K", allow_negative_numbers = true)]
     pub hamming: u32,
 
     /// SimHash: shingle weights. tfidf reads the input once more to count
@@ -262,34 +278,40 @@ pub struct Common {
 
     /// Jaccard similarity two documents must reach to be near-duplicates,
     /// estimated from their MinHash signatures.
-    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    #[arg(long, default_value_t = 0.8, value_name = "J", allow_negative_numbers = true)]
     pub threshold: f64,
 
     /// MinHash signature length: more values, smaller estimation error
     /// (standard error √(J(1−J)/N): 0.035 at J = 0.8, N = 128), more memory
     /// (4 bytes per value per document).
-    #[arg(long, default_value_t = 128, value_name = "N")]
+    #[arg(long, default_value_t = 128, value_name = "N", allow_negative_numbers = true)]
     pub num_perm: usize,
 
     /// Word shingle size: documents are compared as sets of N consecutive
     /// words. Documents shorter than N words form one shingle of all their
     /// words.
-    #[arg(long, default_value_t = 5, value_name = "N", conflicts_with = "char_ngram")]
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        conflicts_with = "char_ngram",
+        allow_negative_numbers = true
+    )]
     pub ngram: usize,
 
     /// Use shingles of N characters of the normalized text instead of words
     /// (better for very short texts and languages without spaces).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub char_ngram: Option<usize>,
 
     /// LSH bands. Default: chosen with --rows from the threshold to minimise
     /// the weighted false positive and false negative probability (12 x 10
     /// for 0.8 and 128); see the params block of the report.
-    #[arg(long, requires = "rows", value_name = "B")]
+    #[arg(long, requires = "rows", value_name = "B", allow_negative_numbers = true)]
     pub bands: Option<usize>,
 
     /// LSH rows per band (with --bands; bands x rows ≤ --num-perm).
-    #[arg(long, requires = "bands", value_name = "R")]
+    #[arg(long, requires = "bands", value_name = "R", allow_negative_numbers = true)]
     pub rows: Option<usize>,
 
     /// MinHash variant.
@@ -302,11 +324,11 @@ pub struct Common {
 
     /// Worker threads (default: all cores). The output is the same for any
     /// number.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "N", allow_negative_numbers = true)]
     pub threads: usize,
 
     /// Seed of every hash. Runs with the same seed give the same report.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// JSON field holding the document id (missing ids become FILE:LINE).
@@ -320,15 +342,19 @@ pub struct Common {
     /// Shortest repeated passage reported, in words. 20 words is about one
     /// long sentence: shorter runs are mostly stock phrases ("volgens de
     /// Amerikaanse president", dates, bylines) that every news text shares.
-    #[arg(long, default_value_t = 20, value_name = "WORDS")]
+    #[arg(long, default_value_t = 20, value_name = "WORDS", allow_negative_numbers = true)]
     pub min_passage: usize,
 
-    /// Skip the repeated-passage search (one read of the input instead of two).
+    /// Skip the repeated-passage search (one read of the input instead of
+    /// two). dedup skips it anyway unless --strip-repeats, --report or --html
+    /// needs it.
     #[arg(long)]
     pub no_passages: bool,
 
-    /// Do not lowercase words before comparing.
-    #[arg(long)]
+    /// Do not case-fold words before comparing. Case folding is full
+    /// Unicode case folding, not lowercasing: ΤΗΣ = της (final sigma),
+    /// STRASSE = straße.
+    #[arg(long, visible_alias = "no-case-fold")]
     pub no_lowercase: bool,
 
     /// Do not apply Unicode NFKC normalization to words.
@@ -341,13 +367,13 @@ pub struct Common {
 
     /// Skipped records listed one by one in the report (all are counted by
     /// reason in stats.skipped_by_reason).
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value_t = 10_000, value_name = "N", allow_negative_numbers = true)]
     pub max_skips: usize,
 
     /// Longest record read, in bytes (suffixes k, M, G: 64M = 64·10^6): a
     /// JSON line or .txt file over it is skipped as too_large without being
     /// held in memory, and reading goes on at the next line. At most 4G.
-    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES", allow_hyphen_values = true)]
     pub max_doc_bytes: u64,
 
     /// Stop with an error at the first bad record instead of skipping it.

@@ -13,11 +13,33 @@ use super::args::{Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, Weighti
 use neardup::pipeline::{Method, Spool};
 use neardup::simhash::Weighting;
 
+/// The most worker threads a run starts: 4 per available core, at most
+/// 1024 (more only cost memory and start-up time).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (4 * cores).min(1024)
+}
+
+/// [`Config::validate`], its complaints (an option value out of range,
+/// options that do not go together) being usage errors (exit 2).
+pub fn validate(cfg: &Config) -> anyhow::Result<()> {
+    cfg.validate().map_err(|e| match e {
+        neardup::Error::Config(m) => super::UsageError(m).into(),
+        e => anyhow::Error::from(e),
+    })
+}
+
 /// Builds and validates the configuration. Where the run reads its input
 /// twice (see [`neardup::pipeline::spool_inputs`]; `two_reads` for dedup),
 /// stdin and pipes are first saved to temporary files that live as long as
-/// the returned guards.
-pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Vec<Spool>)> {
+/// the returned guards. Repeated passages are searched only when an output
+/// uses them (`passages_used`; a dedup without `--strip-repeats`, report
+/// or page does not) and `--no-passages` is not given.
+pub fn build(
+    a: &Common,
+    two_reads: bool,
+    passages_used: bool,
+) -> anyhow::Result<(Config, Vec<Spool>)> {
     let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
     cfg.source = SourceOptions {
         id_field: a.id_field.clone(),
@@ -61,11 +83,25 @@ pub fn build(a: &Common, two_reads: bool) -> anyhow::Result<(Config, Vec<Spool>)
         KeepArg::Longest => Keep::Longest,
     };
     cfg.threads = a.threads;
+    let most = max_threads();
+    if a.threads > most {
+        if !a.quiet {
+            eprintln!(
+                "neardup: warning: --threads {} is more than this machine can use: running {most} \
+                 (4 per core); the output is the same for any number",
+                a.threads
+            );
+        }
+        cfg.threads = most;
+    }
     cfg.strict = a.strict;
     cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
-    cfg.validate()?;
+    validate(&cfg)?; // --min-passage is checked even where it is not used
+    if !passages_used {
+        cfg.passages = None;
+    }
     let spool = neardup::pipeline::spool_inputs(&mut cfg, two_reads || a.html.is_some())?;
     Ok((cfg, spool))
 }

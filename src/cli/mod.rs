@@ -10,9 +10,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::Parser;
 
 use args::{Args, Command, Format};
+use neardup::progress::Progress;
 use neardup::report::{json, summary};
 
 /// Exit statuses, mapped to numbers in one place.
@@ -43,9 +43,69 @@ impl From<Exit> for ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Options of `scan` that `passages` (no document clustering) would
+/// ignore: given to `passages`, they are a usage error.
+const CLUSTERING_OPTIONS: [&str; 13] = [
+    "method",
+    "hamming",
+    "weighting",
+    "verify",
+    "threshold",
+    "num_perm",
+    "ngram",
+    "char_ngram",
+    "bands",
+    "rows",
+    "variant",
+    "keep",
+    "truth",
+];
+
+/// Refuses options the subcommand would ignore: clustering options given to
+/// `passages` (see [`CLUSTERING_OPTIONS`]), `dedup --format` without
+/// `--report`.
+fn check_ignored_options(matches: &clap::ArgMatches) -> Result<(), UsageError> {
+    use clap::CommandFactory;
+    use clap::parser::ValueSource;
+    if let Some(("dedup", sub)) = matches.subcommand() {
+        if sub.value_source("format") == Some(ValueSource::CommandLine)
+            && sub.value_source("report").is_none()
+        {
+            return Err(UsageError(
+                "dedup writes JSON Lines; --format is the format of the --report file, and no \
+                 --report was given"
+                    .into(),
+            ));
+        }
+    }
+    let Some(("passages", sub)) = matches.subcommand() else { return Ok(()) };
+    let cmd = Args::command();
+    let passages = cmd.find_subcommand("passages").expect("BUG: passages subcommand");
+    for id in CLUSTERING_OPTIONS {
+        if sub.value_source(id) == Some(ValueSource::CommandLine) {
+            let flag = passages
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_long())
+                .unwrap_or(id);
+            return Err(UsageError(format!(
+                "passages finds repeated passages only and does not cluster documents, so \
+                 --{flag} has no effect there; use scan, which does both"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parses the arguments (exit 2 on a usage error, as clap does) and runs.
 pub fn run() -> ExitCode {
-    let args = Args::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(e) = check_ignored_options(&matches) {
+        eprintln!("neardup: error: {e}");
+        return Exit::Usage.into();
+    }
     remove_temporary_files_on_signals();
     match dispatch(args) {
         Ok(()) => Exit::Success.into(),
@@ -53,7 +113,7 @@ pub fn run() -> ExitCode {
             if output::is_broken_pipe(&e) {
                 return Exit::Success.into();
             }
-            eprintln!("neardup: error: {e:#}");
+            eprintln!("neardup: error: {}", summary::printable(&format!("{e:#}")));
             if e.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage.into()
             } else {
@@ -144,7 +204,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             let opts = neardup::source::SourceOptions::default();
             let (docs, skipped) = neardup::pipeline::read_all(&inputs, &opts);
             for s in &skipped {
-                eprintln!("neardup: skipped {s}");
+                eprintln!("neardup: skipped {}", summary::printable(&s.to_string()));
             }
             if docs.is_empty() {
                 bail!(
@@ -184,8 +244,9 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
         }
         Command::Eval(a) => {
             let truth = neardup::eval::read_labels(&a.truth)?;
-            let (clusters, n) = neardup::eval::read_report_clusters(&a.report)?;
-            let m = neardup::eval::evaluate(&clusters, &truth, n);
+            let ids = neardup::eval::read_report_ids(&a.report)?;
+            warn_coverage(&ids, &truth);
+            let m = neardup::eval::evaluate(&ids.clusters, &truth, ids.documents);
             let mut out = std::io::stdout().lock();
             match a.format {
                 args::EvalFormat::Text => out.write_all(m.render().as_bytes())?,
@@ -208,37 +269,64 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             else {
                 unreachable!("-o is required")
             };
-            let (cfg, _spool) = config::build(&a.common, true)?;
+            // Passages only where an output shows or uses them: a plain
+            // dedup writes the same collection without them.
+            let passages_used = a.strip_repeats || a.report.is_some() || a.common.html.is_some();
+            let (cfg, _spool) = config::build(&a.common, true, passages_used)?;
             let display = progress_for(&a.common, &cfg);
             let outcome = neardup::scan(&cfg, &display)?;
             check_something_read(&outcome.report, a.common.quiet)?;
             let mut staged = Vec::new();
+            display.stage("write -o");
             let (written, s) = out.stage(|w| {
+                let mut w = progress::Counting::new(w, &display);
                 Ok(neardup::pipeline::write_deduplicated(
                     &cfg,
                     &outcome,
                     a.strip_repeats,
-                    w,
+                    &mut w,
                     &a.output,
                 )?)
             })?;
             staged.push(s);
             if let Some(html) = &html_out {
-                staged.push(stage_html(html, &cfg, &outcome.report)?);
+                staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
             }
             if let Some(r) = &report_out {
                 let format = a.common.format.unwrap_or(Format::Json);
-                staged.push(r.stage(|w| Ok(write_report(&outcome.report, format, w)?))?.1);
+                display.stage("write --report");
+                staged.push(
+                    r.stage(|w| {
+                        Ok(write_report(
+                            &outcome.report,
+                            format,
+                            &mut progress::Counting::new(w, &display),
+                        )?)
+                    })?
+                    .1,
+                );
             }
             output::commit_all(staged)?;
+            display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(&out), report_out.as_ref(), html_out.as_ref()]);
-                sink.write_all(summary::render(&outcome.report).as_bytes())?;
+                sink.write_all(summary::render(&outcome.report, "--report").as_bytes())?;
                 writeln!(sink, "wrote {} documents to {}", written.written, a.output.display())?;
                 sink.flush()?;
             }
             Ok(())
         }
+    }
+}
+
+/// Warns (on stderr) about labels and a report that do not cover each
+/// other (see [`neardup::eval::Coverage`]).
+fn warn_coverage(
+    ids: &neardup::eval::ReportIds,
+    truth: &std::collections::HashMap<String, String>,
+) {
+    for w in neardup::eval::coverage(ids, truth).warnings(ids.documents) {
+        eprintln!("neardup: warning: {}", summary::printable(&w));
     }
 }
 
@@ -262,46 +350,54 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     )?;
     // Labels are read before the run: a missing or bad file fails at once.
     let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
-    let (mut cfg, _spool) = config::build(&a.common, false)?;
+    let (mut cfg, _spool) = config::build(&a.common, false, true)?;
     if !near_duplicates {
         cfg.method = neardup::pipeline::Method::None;
-        cfg.validate()?;
+        config::validate(&cfg)?;
     }
     let display = progress_for(&a.common, &cfg);
     let mut outcome = neardup::scan(&cfg, &display)?;
     check_something_read(&outcome.report, a.common.quiet)?;
     if let Some(truth) = &truth {
-        let clusters: Vec<Vec<String>> = outcome
-            .report
-            .clusters
-            .iter()
-            .map(|c| c.members.iter().map(|m| m.doc.clone()).collect())
-            .collect();
-        let m = neardup::eval::evaluate(&clusters, truth, outcome.report.stats.documents);
+        let ids = neardup::eval::ReportIds::of(&outcome.report);
+        if !a.common.quiet {
+            warn_coverage(&ids, truth);
+        }
+        let m = neardup::eval::evaluate(&ids.clusters, truth, ids.documents);
         outcome.report.evaluation = Some(m);
     }
     let mut staged = Vec::new();
     if let Some(html) = &html_out {
-        staged.push(stage_html(html, &cfg, &outcome.report)?);
+        staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
     }
     let report = &outcome.report;
     match (&report_out, a.common.format) {
         (Some(o), f) => {
             let f = f.unwrap_or(Format::Json);
-            staged.push(o.stage(|w| Ok(write_report(report, f, w)?))?.1);
+            display.stage("write -o");
+            staged.push(
+                o.stage(|w| {
+                    Ok(write_report(report, f, &mut progress::Counting::new(w, &display))?)
+                })?
+                .1,
+            );
             output::commit_all(staged)?;
+            display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(o), html_out.as_ref()]);
-                sink.write_all(summary::render(report).as_bytes())?;
+                sink.write_all(summary::render(report, "-o").as_bytes())?;
                 sink.flush()?;
             }
         }
         (None, format) => {
             output::commit_all(staged)?;
+            display.close();
             let mut out = std::io::stdout().lock();
             match format {
                 Some(f) => write_report(report, f, &mut out)?,
-                None if !a.common.quiet => out.write_all(summary::render(report).as_bytes())?,
+                None if !a.common.quiet => {
+                    out.write_all(summary::render(report, "-o").as_bytes())?
+                }
                 None => {}
             }
             out.flush()?;
@@ -316,10 +412,14 @@ fn stage_html(
     out: &output::Output,
     cfg: &neardup::Config,
     report: &neardup::report::Report,
+    display: &progress::Display,
 ) -> anyhow::Result<output::Staged> {
-    let texts =
-        neardup::pipeline::read_texts(cfg, &neardup::report::html::documents_shown(report))?;
+    display.stage("html: read texts");
+    let shown = neardup::report::html::documents_shown(report);
+    let texts = neardup::pipeline::read_texts(cfg, &shown, display)?;
+    display.stage("write --html");
     let ((), staged) = out.stage(|w| {
+        let mut w = progress::Counting::new(w, display);
         w.write_all(neardup::report::html::render(report, &texts).as_bytes())?;
         Ok(())
     })?;

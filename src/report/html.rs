@@ -54,6 +54,25 @@ fn cut(text: &str) -> &str {
     &text[..end]
 }
 
+/// `value` as JSON that can sit inside a `<script>` element whatever its
+/// strings hold: `<`, `>` and `&` are written as `\u003c`, `\u003e` and
+/// `\u0026` (they occur only inside JSON strings, where the escapes mean
+/// the same), so neither `</script>` nor `<!--<script>` in a text or an id
+/// can end or swallow the page's script.
+pub fn script_safe_json<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).expect("BUG: report data serializes");
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -123,8 +142,7 @@ pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
             .collect(),
         texts: texts.iter().map(|(k, v)| (k.as_str(), cut(v))).collect(),
     };
-    let json =
-        serde_json::to_string(&data).expect("BUG: report data serializes").replace("</", "<\\/");
+    let json = script_safe_json(&data);
 
     let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
     for c in &report.clusters {

@@ -86,8 +86,12 @@ pub struct Params {
 pub struct Stats {
     /// Records read: files, or non-blank JSON lines.
     pub records: u64,
-    /// Documents read successfully.
+    /// Documents read successfully (those with no words included).
     pub documents: u64,
+    /// Documents with no words (empty text, only punctuation or emoji):
+    /// too short to compare, never in a cluster or passage, kept by dedup.
+    #[serde(default)]
+    pub too_short_documents: u64,
     /// Bytes of text in those documents.
     pub bytes: u64,
     /// Words in those documents.

@@ -8,6 +8,45 @@ use super::model::Report;
 /// How many clusters, passages and skips the summary lists by name.
 const LIST: usize = 10;
 
+/// How many members of a cluster the summary names (the kept one always).
+const MEMBERS: usize = 6;
+
+/// Whether `c` must not reach a terminal as it is: control characters (C0
+/// such as ESC and newline, DEL, C1), line and paragraph separators, and
+/// the bidirectional overrides and isolates that reorder what follows.
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{200e}' | '\u{200f}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `s` safe to print on a terminal: every control character (C0, DEL, C1),
+/// line or paragraph separator and bidirectional override or isolate
+/// is written as an escape (`\x1b`, `\n`, `\u{202e}`), so an id or a text
+/// cannot move the cursor, clear the screen or forge summary lines.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unprintable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unprintable(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if unprintable(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn pct(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
 }
@@ -26,8 +65,11 @@ pub fn human_bytes(b: u64) -> String {
     }
 }
 
-/// The summary as text, ending in a newline.
-pub fn render(report: &Report) -> String {
+/// The summary as text, ending in a newline. Ids, texts and file names in
+/// it are [`printable`]. `report_flag` is the option that writes the full
+/// report (`-o` for scan, `--report` for dedup), named where the summary
+/// lists only the first items.
+pub fn render(report: &Report, report_flag: &str) -> String {
     let s = &report.stats;
     let mut o = String::new();
     let _ = writeln!(
@@ -39,16 +81,24 @@ pub fn render(report: &Report) -> String {
         s.words,
         s.skipped
     );
+    if s.too_short_documents > 0 {
+        let _ = writeln!(
+            o,
+            "  {} documents have no words (empty, only punctuation or symbols): too short to \
+             compare, kept",
+            s.too_short_documents
+        );
+    }
     let _ = writeln!(
         o,
         "accounting: {} records = {} kept + {} removed as duplicates + {} skipped",
         s.records, s.kept_documents, s.duplicate_documents, s.skipped
     );
     if report.params.method != "none" {
-        near_duplicates(report, &mut o);
+        near_duplicates(report, report_flag, &mut o);
     }
     if let Some(min) = report.params.min_passage_words {
-        passages(report, min, &mut o);
+        passages(report, min, report_flag, &mut o);
     }
     if s.duplicate_ids > 0 {
         let _ = writeln!(
@@ -62,7 +112,7 @@ pub fn render(report: &Report) -> String {
             s.skipped_by_reason.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(o, "skipped ({}):", kinds.join(", "));
         for k in report.skipped.iter().take(LIST) {
-            let _ = writeln!(o, "  {k}");
+            let _ = writeln!(o, "  {}", printable(&k.to_string()));
         }
         if s.skipped as usize > LIST {
             let _ = writeln!(
@@ -85,7 +135,7 @@ pub fn render(report: &Report) -> String {
     o
 }
 
-fn near_duplicates(report: &Report, o: &mut String) {
+fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
     let s = &report.stats;
     let p = &report.params;
     let unit = if p.shingle == "chars" { "char" } else { "word" };
@@ -134,25 +184,35 @@ fn near_duplicates(report: &Report, o: &mut String) {
     let _ = writeln!(o, "  cluster sizes (size: count): {}", h.join(", "));
     let _ = writeln!(o, "largest clusters:");
     for c in report.clusters.iter().take(LIST) {
-        let members: Vec<String> = c
+        // The first members, and the kept one wherever it is.
+        let mut members: Vec<String> = c
             .members
             .iter()
-            .map(|m| {
+            .enumerate()
+            .filter(|(i, m)| *i < MEMBERS || m.doc == c.representative)
+            .map(|(_, m)| {
                 if m.doc == c.representative {
-                    format!("{} (kept)", m.doc)
+                    format!("{} (kept)", printable(&m.doc))
                 } else {
-                    format!("{} {:.2}", m.doc, m.similarity)
+                    format!("{} {:.2}", printable(&m.doc), m.similarity)
                 }
             })
             .collect();
+        if c.members.len() > members.len() {
+            members.push(format!("and {} more", c.members.len() - members.len()));
+        }
         let _ = writeln!(o, "  #{} ({} docs): {}", c.id, c.size, members.join(", "));
     }
     if report.clusters.len() > LIST {
-        let _ = writeln!(o, "  ... {} more in the report (-o)", report.clusters.len() - LIST);
+        let _ = writeln!(
+            o,
+            "  ... {} more in the report ({report_flag})",
+            report.clusters.len() - LIST
+        );
     }
 }
 
-fn passages(report: &Report, min: usize, o: &mut String) {
+fn passages(report: &Report, min: usize, report_flag: &str, o: &mut String) {
     let s = &report.stats;
     let _ = writeln!(
         o,
@@ -172,11 +232,12 @@ fn passages(report: &Report, min: usize, o: &mut String) {
         if preview.chars().count() > 70 {
             preview = preview.chars().take(70).collect::<String>() + "…";
         }
+        let preview = printable(&preview);
         let places: Vec<String> = p
             .occurrences
             .iter()
             .take(4)
-            .map(|x| format!("{}:{}-{}", x.doc, x.start, x.end))
+            .map(|x| format!("{}:{}-{}", printable(&x.doc), x.start, x.end))
             .collect();
         let more = if p.occurrences.len() > 4 {
             format!(" +{}", p.occurrences.len() - 4)
@@ -194,6 +255,10 @@ fn passages(report: &Report, min: usize, o: &mut String) {
         );
     }
     if report.passages.len() > LIST {
-        let _ = writeln!(o, "  ... {} more in the report (-o)", report.passages.len() - LIST);
+        let _ = writeln!(
+            o,
+            "  ... {} more in the report ({report_flag})",
+            report.passages.len() - LIST
+        );
     }
 }

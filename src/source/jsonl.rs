@@ -32,6 +32,51 @@ pub(super) fn parse_line(
     Ok((id, text))
 }
 
+/// The byte range of the text field's value in `line` (the JSON string,
+/// quotes included), found the way [`parse_line`] finds the text (the last
+/// of repeated keys wins). Every other value is passed over unparsed, so
+/// it may hold anything `parse_line` accepts (lone surrogates, any depth).
+pub(super) fn text_value_range(line: &str, opts: &SourceOptions) -> Option<std::ops::Range<usize>> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let raw = TextRaw { opts }.deserialize(&mut de).ok()??;
+    de.end().ok()?;
+    // `raw` borrows from `line`: its offset is the distance between them.
+    let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
+    Some(start..start + raw.get().len())
+}
+
+struct TextRaw<'a> {
+    opts: &'a SourceOptions,
+}
+
+impl<'de> DeserializeSeed<'de> for TextRaw<'_> {
+    type Value = Option<&'de serde_json::value::RawValue>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextRaw<'_> {
+    type Value = Option<&'de serde_json::value::RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut text = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.opts.text_field {
+                text = Some(map.next_value::<&'de serde_json::value::RawValue>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(text)
+    }
+}
+
 struct Fields<'a> {
     opts: &'a SourceOptions,
 }

@@ -146,6 +146,19 @@ impl RawRecord {
         Skip { source: self.source.to_string(), line: self.line, reason }
     }
 
+    /// For a JSON line, the byte range of its text field's value (the JSON
+    /// string, quotes included) in [`RawRecord::bytes`]: what a rewrite of
+    /// the text replaces, leaving every other byte of the line as it is.
+    /// `None` for `.txt` files and lines [`RawRecord::parse`] rejects.
+    pub fn text_value_range(&self, opts: &SourceOptions) -> Option<std::ops::Range<usize>> {
+        match self.kind {
+            RawKind::JsonLine => {
+                jsonl::text_value_range(std::str::from_utf8(&self.bytes).ok()?, opts)
+            }
+            RawKind::TextFile(_) => None,
+        }
+    }
+
     /// Decodes the record into a document.
     pub fn parse(&self, opts: &SourceOptions) -> Result<Document, Skip> {
         if u32::try_from(self.bytes.len()).is_err() {

@@ -22,7 +22,14 @@ fn chromium() -> Option<PathBuf> {
             std::env::var("NEARDUP_REQUIRE_BROWSER").is_err(),
             "NEARDUP_REQUIRE_BROWSER is set but no chromium was found (apt-get install chromium)"
         );
-        eprintln!("SKIPPED: no chromium found; install Debian's chromium to run the browser test");
+        // Straight to the process's stderr: `eprintln!` output of a passing
+        // test is captured and never shown, so the skip would go unseen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: browser test of the HTML page: no chromium found (apt-get install -y \
+             chromium, or set CHROMIUM=/path/to/chromium)"
+        );
     }
     found
 }
@@ -136,4 +143,67 @@ fn html_report_pages_a_hundred_thousand_clusters() {
     assert_eq!(d.matches(r#"class="cluster"#).count(), 50);
     assert!(d.contains("page 1 of 2000 (100000 clusters)"));
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}
+
+/// Texts and ids that try to end or swallow the page's script.
+const HOSTILE_IDS: [&str; 4] = [
+    "<!--<script>",
+    "</script><script>document.body.dataset.pwned = 1</script>",
+    "x&amp;y\"'",
+    "<img src=x onerror=\"document.body.dataset.pwned = 1\">",
+];
+
+/// A collection of two clusters whose ids and texts are hostile markup.
+fn hostile_page(dir: &Path) -> PathBuf {
+    let body = |n: usize| (0..200).map(|i| format!("woord{} ", i * 7 + n)).collect::<String>();
+    let mut lines = String::new();
+    for (i, id) in HOSTILE_IDS.iter().enumerate() {
+        let text = format!("<!--<script> {} </script><!-- {id}", body(i / 2));
+        lines.push_str(&serde_json::json!({"id": id, "text": text}).to_string());
+        lines.push('\n');
+    }
+    let input = dir.join("hostile.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    let page = dir.join("hostile.html");
+    neardup().arg("scan").arg(&input).args(["-q", "--html"]).arg(&page).assert().success();
+    page
+}
+
+/// Item 14: the embedded JSON writes `<` (and `>`, `&`) as escapes, so a
+/// text or id holding `<!--<script>` or `</script>` cannot end or swallow
+/// the page's script, and the data reads back exactly.
+#[test]
+fn html_embedded_json_escapes_hostile_texts_and_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(hostile_page(dir.path())).unwrap();
+    let open = r#"<script type="application/json" id="data">"#;
+    let start = html.find(open).unwrap() + open.len();
+    let json = &html[start..start + html[start..].find("</script>").unwrap()];
+    assert!(!json.contains(['<', '>', '&']), "raw markup in the embedded JSON");
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    let ids: Vec<Vec<&str>> = data["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[2].as_array().unwrap().iter().map(|m| m[0].as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(ids, [&HOSTILE_IDS[..2], &HOSTILE_IDS[2..]]);
+    assert!(data["texts"][HOSTILE_IDS[0]].as_str().unwrap().starts_with("<!--<script> woord0 "));
+}
+
+/// Item 14 in a real browser: the page with hostile ids and texts runs its
+/// script to the end, lists both clusters, and runs none of the markup.
+#[test]
+fn html_report_in_chromium_with_hostile_texts_and_ids() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = hostile_page(dir.path());
+    let d = dom(&browser, &page, &dir.path().join("profile"));
+    assert!(d.contains(r#"data-ready="1""#), "script did not finish: {d}");
+    assert!(!d.contains("data-errors") && !d.contains("data-pwned"), "{d}");
+    assert_eq!(d.matches(r#"class="cluster"#).count(), 2);
+    assert!(d.contains("page 1 of 1 (2 clusters)"));
+    // The ids are shown as text, escaped by the DOM serializer.
+    assert!(d.contains("Cluster #0: 2 documents, kept: &lt;!--&lt;script&gt;"), "{d}");
+    assert!(d.contains("&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned = 1"));
 }

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod cli;
+mod defects;
 mod determinism;
 mod hostile;
 mod html;
