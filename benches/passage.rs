@@ -58,5 +58,49 @@ fn passage_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, passage_bench);
+/// Words `w0 w1 ...` from a simple generator (no natural repeats).
+fn words(seed: u64, n: usize) -> String {
+    let mut rng = neardup::synth::Rng::new(seed);
+    (0..n).map(|_| format!("w{}", rng.below(1_000_000))).collect::<Vec<_>>().join(" ")
+}
+
+/// How the passage stage grows with repetition: one 25-word footer shared
+/// by 10k, 100k and 1M short documents (each 10 words of its own), and one
+/// 25-word sentence pasted 1k, 10k and 100k times into one document. The
+/// time per document (or per copy) should stay flat.
+fn scale_bench(c: &mut Criterion) {
+    let footer = words(1, 25);
+    let mut g = c.benchmark_group("passages at scale");
+    g.sample_size(10);
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let docs: Vec<String> =
+            (0..n).map(|d| format!("{}. {footer}", words(10 + d as u64, 10))).collect();
+        let texts: Vec<&str> = docs.iter().map(String::as_str).collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("footer in {n} documents"), |b| {
+            b.iter(|| {
+                let groups =
+                    find_in_texts(&texts, &PassageOptions::default(), &TextOptions::default());
+                assert_eq!(groups[0].occurrences.len(), n);
+                black_box(groups.len())
+            })
+        });
+    }
+    let sentence = words(2, 25);
+    for n in [1_000usize, 10_000, 100_000] {
+        let text = format!("Begin. {}", vec![sentence.as_str(); n].join(". "));
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("sentence {n} times in one document"), |b| {
+            b.iter(|| {
+                let groups =
+                    find_in_texts(&[&text], &PassageOptions::default(), &TextOptions::default());
+                assert_eq!(groups[0].occurrences.len(), n);
+                black_box(groups.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, passage_bench, scale_bench);
 criterion_main!(benches);

@@ -540,7 +540,7 @@ pub fn refine_pair(
 /// one place with two different copies are never joined. Within one
 /// document the joined occurrences still do not overlap. Sorted and unique.
 pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
-    matches.sort_by_key(|m| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end));
+    matches.par_sort_unstable_by_key(|m| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end));
     matches.dedup();
     let mut out: Vec<Match> = Vec::with_capacity(matches.len());
     // Joined matches of the current pair that a later match may still follow.
@@ -579,7 +579,7 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
             }
         }
     }
-    out.sort_unstable();
+    out.par_sort_unstable();
     out.dedup();
     out
 }

@@ -12,6 +12,8 @@
 //! Nested passages are reported as separate groups instead. Groups and occurrences come out
 //! sorted, independent of the order matches were found in.
 
+use rayon::prelude::*;
+
 use crate::cluster::UnionFind;
 
 use super::align::Match;
@@ -52,7 +54,7 @@ pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
     }
     // Sort node indices by place so that overlaps are neighbours.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by_key(|&i| (nodes[i], i));
+    order.par_sort_unstable_by_key(|&i| (nodes[i], i));
     let mut uf = UnionFind::new(nodes.len());
     for e in 0..matches.len() {
         uf.union(2 * e as u32, 2 * e as u32 + 1);
@@ -80,13 +82,13 @@ pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
         }
     }
     // Collect members per root, in place order.
-    let mut by_root: std::collections::BTreeMap<u32, Vec<Occurrence>> = Default::default();
-    for &i in &order {
-        by_root.entry(uf.find(i as u32)).or_default().push(nodes[i]);
-    }
+    let mut by_root: Vec<(u32, u32)> =
+        order.iter().enumerate().map(|(x, &i)| (uf.find(i as u32), x as u32)).collect();
+    by_root.par_sort_unstable();
     let mut out: Vec<Vec<Occurrence>> = by_root
-        .into_values()
-        .map(|occ| {
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|members| {
+            let occ = members.iter().map(|&(_, x)| nodes[order[x as usize]]);
             // occ is sorted by (doc, start): within one group, overlapping
             // occurrences in a document are one place (their union), so
             // that no byte counts twice and strip-repeats never cuts into
@@ -104,7 +106,7 @@ pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
         })
         .filter(|g| g.len() >= 2)
         .collect();
-    out.sort();
+    out.par_sort_unstable();
     out
 }
 

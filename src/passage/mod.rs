@@ -85,12 +85,13 @@ pub struct PassageGroup {
 #[derive(Debug, Default)]
 pub struct Refined {
     matches: Vec<align::Match>,
-    /// (doc, word) → byte offset where that word starts.
-    starts: HashMap<(u32, u32), u32>,
-    /// (doc, word) → byte offset where the word before it ends.
-    ends: HashMap<(u32, u32), u32>,
-    /// (doc, word) → byte offset where that word starts, or the text's end.
-    nexts: HashMap<(u32, u32), u32>,
+    /// (doc, word) → byte offset where that word starts; sorted and looked
+    /// up by binary search when grouping (a sort is cheaper than millions of
+    /// hash insertions, and runs in parallel).
+    starts: Vec<((u32, u32), u32)>,
+    /// (doc, word) → (byte offset where the word before it ends, where
+    /// that word starts or the text's end).
+    ends: Vec<((u32, u32), (u32, u32))>,
 }
 
 impl Refined {
@@ -135,12 +136,10 @@ impl Refined {
             })
             .collect();
         for (r, b) in found {
-            self.starts.insert((r.a, r.a_start), b[0]);
-            self.ends.insert((r.a, r.a_end), b[1]);
-            self.starts.insert((r.b, r.b_start), b[2]);
-            self.ends.insert((r.b, r.b_end), b[3]);
-            self.nexts.insert((r.a, r.a_end), b[4]);
-            self.nexts.insert((r.b, r.b_end), b[5]);
+            self.starts.push(((r.a, r.a_start), b[0]));
+            self.starts.push(((r.b, r.b_start), b[2]));
+            self.ends.push(((r.a, r.a_end), (b[1], b[4])));
+            self.ends.push(((r.b, r.b_end), (b[3], b[5])));
             self.matches.push(r);
         }
     }
@@ -149,7 +148,21 @@ impl Refined {
     /// the end of some refined match, whose byte offset was recorded) and
     /// ranks back to documents. Occurrences come sorted by document, groups
     /// by most occurrences first, then longest, then by first place.
-    pub fn into_groups(self, opts: &PassageOptions, order: &CanonicalOrder) -> Vec<PassageGroup> {
+    pub fn into_groups(
+        mut self,
+        opts: &PassageOptions,
+        order: &CanonicalOrder,
+    ) -> Vec<PassageGroup> {
+        self.starts.par_sort_unstable();
+        self.starts.dedup_by_key(|x| x.0);
+        self.ends.par_sort_unstable();
+        self.ends.dedup_by_key(|x| x.0);
+        fn find<V: Copy>(table: &[((u32, u32), V)], key: (u32, u32)) -> V {
+            let i = table
+                .binary_search_by_key(&key, |x| x.0)
+                .expect("BUG: every range end is the end of a refined match");
+            table[i].1
+        }
         let matches = align::join_adjacent(self.matches, opts.max_gap(), opts.k as u32);
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .iter()
@@ -157,9 +170,9 @@ impl Refined {
                 let mut occ: Vec<(u32, Span, u32)> = g
                     .iter()
                     .map(|o| {
-                        let start = self.starts[&(o.doc, o.start)];
-                        let end = self.ends[&(o.doc, o.end)];
-                        (order.doc(o.doc), Span { start, end }, self.nexts[&(o.doc, o.end)])
+                        let start = find(&self.starts, (o.doc, o.start));
+                        let (end, next) = find(&self.ends, (o.doc, o.end));
+                        (order.doc(o.doc), Span { start, end }, next)
                     })
                     .collect();
                 occ.sort_unstable();
