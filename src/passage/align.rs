@@ -99,14 +99,17 @@ const NEIGHBOURS: usize = 2;
 /// place in a large group.
 const DEPTHS: [usize; 4] = [1, 2, 4, 8];
 
+/// Words of a context key: the depths after, then before.
+const KEY: usize = 2 * DEPTHS.len();
+
 /// Sort key of fingerprint `i` of `f`: hashes of the 1, 2, 4 and 8
 /// fingerprints after it, then before it (each with its distance in words),
 /// so that sorting by the key puts places with longer shared contexts next to
 /// each other.
-fn context_key(f: &[Fingerprint], i: usize) -> [u64; 8] {
-    let mut key = [0u64; 8];
+fn context_key(f: &[Fingerprint], i: usize) -> [u64; KEY] {
+    let mut key = [0u64; KEY];
     let here = f[i].pos;
-    for (side, slot) in [(1i64, 0usize), (-1, 4)] {
+    for (side, slot) in [(1i64, 0usize), (-1, DEPTHS.len())] {
         let mut acc: u64 = 0x6374_7874;
         let mut depth = 0;
         for (n, &d) in DEPTHS.iter().enumerate() {
@@ -163,7 +166,7 @@ pub fn seeds_with(fps: &[Box<[Fingerprint]>], full_group: usize) -> Vec<Seed> {
                     }
                 }
             } else {
-                let mut keyed: Vec<([u64; 8], u32, u32)> = g
+                let mut keyed: Vec<([u64; KEY], u32, u32)> = g
                     .iter()
                     .map(|&(_, d, i)| (context_key(&fps[d as usize], i as usize), d, i))
                     .collect();
@@ -382,14 +385,18 @@ impl Tandem {
         (self.end - self.s) / self.unit
     }
 
-    /// Consecutive copies as matches of document `doc`.
+    /// Consecutive copies as matches of document `doc`. The copies end where
+    /// the repetition ends; words left over at its start (fewer than a copy:
+    /// text before the first copy that happens to end like every copy) go
+    /// with the first copy.
     fn matches(&self, doc: u32, out: &mut Vec<Match>) {
         let n = self.copies();
+        let first = self.end - n * self.unit;
         for j in 0..n.saturating_sub(1) {
-            let at = self.s + j * self.unit;
+            let at = first + j * self.unit;
             out.push(Match {
                 a: doc,
-                a_start: at,
+                a_start: if j == 0 { self.s } else { at },
                 a_end: at + self.unit,
                 b: doc,
                 b_start: at + self.unit,
