@@ -291,6 +291,22 @@ fn reversed_labelled_collection_gives_the_same_passages() {
     let b = groups(report(&["passages", &rev]));
     assert!(a.len() > 100);
     assert_eq!(a, b);
+    // Shuffled and split into three files, named in another order.
+    let mut shuffled: Vec<&str> = text.lines().collect();
+    let mut rng = Rng::new(9);
+    for i in (1..shuffled.len()).rev() {
+        shuffled.swap(i, rng.below(i + 1));
+    }
+    let third = shuffled.len() / 3;
+    let parts: Vec<String> = shuffled
+        .chunks(third + 1)
+        .enumerate()
+        .map(|(i, c)| {
+            write(dir.path(), &format!("part{i}.jsonl"), (c.join("\n") + "\n").as_bytes())
+        })
+        .collect();
+    let c = groups(report(&["passages", &parts[2], &parts[0], &parts[1]]));
+    assert_eq!(a, c);
 }
 
 /// Word hashes and the byte span of each word.
