@@ -1079,6 +1079,8 @@ struct FoundOccurrence {
     span: Span,
     /// Where the next word starts (see `PassageGroup::next_word`).
     next_word: u32,
+    /// Length in words.
+    words: u32,
 }
 
 struct Found {
@@ -1180,7 +1182,13 @@ fn find_passages(
                 .occurrences
                 .into_iter()
                 .zip(g.next_word)
-                .map(|((doc, span), next_word)| FoundOccurrence { doc, span, next_word })
+                .zip(g.lengths)
+                .map(|(((doc, span), next_word), words)| FoundOccurrence {
+                    doc,
+                    span,
+                    next_word,
+                    words,
+                })
                 .collect(),
         })
         .collect();
@@ -1199,14 +1207,21 @@ fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
     let mut across = SpansByDoc::new();
     for g in groups {
         let first_doc = g.occurrences[0].doc;
-        let mut seen: HashSet<u32> = HashSet::new();
+        // Per document, the length in words of the group's first occurrence.
+        let mut first: HashMap<u32, u32> = HashMap::new();
         for o in &g.occurrences {
-            if !seen.insert(o.doc) {
-                // A later copy goes with the spaces and punctuation after
-                // it, up to the next word.
-                let span = Span { start: o.span.start, end: o.next_word.max(o.span.end) };
-                within.entry(o.doc).or_default().push(span);
-            } else if o.doc != first_doc {
+            if let Some(&words) = first.get(&o.doc) {
+                // A later copy goes with the spaces and punctuation after it,
+                // up to the next word. Only a copy no longer than the first
+                // (and at most a tenth shorter) counts: one with more words
+                // holds text the first lacks (a heading found through another
+                // document, or two copies and the text between them) and is
+                // not removed.
+                if o.words <= words && 10 * (words - o.words) <= words {
+                    let span = Span { start: o.span.start, end: o.next_word.max(o.span.end) };
+                    within.entry(o.doc).or_default().push(span);
+                }
+            } else if first.insert(o.doc, o.words).is_none() && o.doc != first_doc {
                 across.entry(o.doc).or_default().push(o.span);
             }
         }

@@ -250,11 +250,17 @@ fn agree(ta: &[u64], a: u32, tb: &[u64], b: u32, n: u32) -> bool {
 
 /// Of the skips at a mismatch (a changed word, a word inserted in `b`, a word
 /// inserted in `a`), the one that `ok` accepts: the changed word first; an
-/// insertion only when the other side's insertion does not fit too, so the
-/// result is the same whichever document is `a`.
-fn pick_skip(ok: impl Fn(u32, u32) -> bool) -> Option<(u32, u32)> {
+/// insertion only across documents, and only when the other side's insertion
+/// does not fit too, so the result is the same whichever document is `a`.
+fn pick_skip(ok: impl Fn(u32, u32) -> bool, same: bool) -> Option<(u32, u32)> {
     if ok(1, 1) {
         return Some((1, 1));
+    }
+    // Inside one document an insertion would move the match onto the
+    // diagonal of another copy (two copies of P and one more after a
+    // unique word): there, only changed words are stepped over.
+    if same {
+        return None;
     }
     match (ok(0, 1), ok(1, 0)) {
         (true, false) => Some((0, 1)),
@@ -284,7 +290,7 @@ fn extend_left(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
             };
             agree(ta, a, tb, b, CONFIRM) && !(same && b < r.a_end)
         };
-        match pick_skip(ok) {
+        match pick_skip(ok, same) {
             Some((da, db)) => {
                 r.a_start -= da + CONFIRM;
                 r.b_start -= db + CONFIRM;
@@ -310,7 +316,7 @@ fn extend_right(r: &mut Match, ta: &[u64], tb: &[u64], same: bool) {
             let (a, b) = (r.a_end + da, r.b_end + db);
             agree(ta, a, tb, b, CONFIRM) && !(same && a + CONFIRM > r.b_start)
         };
-        match pick_skip(ok) {
+        match pick_skip(ok, same) {
             Some((da, db)) => {
                 r.a_end += da + CONFIRM;
                 r.b_end += db + CONFIRM;
@@ -386,22 +392,36 @@ impl Tandem {
         (self.end - self.s) / self.unit
     }
 
-    /// Consecutive copies as matches of document `doc`. The copies end where
-    /// the repetition ends; words left over at its start (fewer than a copy:
-    /// text before the first copy that happens to end like every copy) go
-    /// with the first copy.
-    fn matches(&self, doc: u32, out: &mut Vec<Match>) {
+    /// Consecutive copies as matches of document `doc`, all of one length.
+    /// Words left over after the last whole copy: if they are a passage
+    /// themselves (`X M X M X` with period `X M`), they are matched with the
+    /// start of the first copy; if fewer (text before the first copy that
+    /// happens to end like every copy), the copies are counted back from the
+    /// end and the words before the first are left out.
+    fn matches(&self, doc: u32, min_words: u32, out: &mut Vec<Match>) {
         let n = self.copies();
-        let first = self.end - n * self.unit;
+        let rest = self.end - self.s - n * self.unit;
+        let first = if rest >= min_words { self.s } else { self.s + rest };
         for j in 0..n.saturating_sub(1) {
             let at = first + j * self.unit;
             out.push(Match {
                 a: doc,
-                a_start: if j == 0 { self.s } else { at },
+                a_start: at,
                 a_end: at + self.unit,
                 b: doc,
                 b_start: at + self.unit,
                 b_end: at + 2 * self.unit,
+            });
+        }
+        if n >= 1 && rest >= min_words {
+            let tail = self.s + n * self.unit;
+            out.push(Match {
+                a: doc,
+                a_start: self.s,
+                a_end: self.s + rest,
+                b: doc,
+                b_start: tail,
+                b_end: self.end,
             });
         }
     }
@@ -486,26 +506,39 @@ pub fn refine_pair(
     // Inside one document, tandems first: a seed between far copies of a
     // sentence pasted many times is explained by the repetition, whichever
     // seed comes first.
-    let mut tandems: Vec<Extent> = Vec::new();
+    // Each tandem with its first word; `active` holds those that may still
+    // cover a seed (chains come by first seed).
+    let mut tandems: Vec<(u32, Extent)> = Vec::new();
     if chains.first().is_some_and(|c| c.a == c.b) {
+        let mut active: Vec<Extent> = Vec::new();
         for c in chains {
             let (pa, pb) = c.first;
-            if tandems.iter().any(|t| t.covers(pa, pb)) || !agree(ta, pa, tb, pb, opts.k as u32) {
+            active.retain(|t| t.end_a() > pa);
+            if active.iter().any(|t| t.covers(pa, pb)) || !agree(ta, pa, tb, pb, opts.k as u32) {
                 continue;
             }
             let d = (pb - pa) as usize;
             let (s, e) = periodic_run(ta, d, pa as usize, pa as usize + 1);
             if e - s >= d {
                 let t = Tandem::new(ta, s, e, d, opts.min_words);
-                t.matches(c.a, out);
-                tandems.push(Extent::Tandem(t));
+                t.matches(c.a, opts.min_words as u32, out);
+                active.push(Extent::Tandem(t));
+                tandems.push((t.s, Extent::Tandem(t)));
             }
         }
+        tandems.sort_by_key(|t| t.0);
     }
+    let mut active: Vec<Extent> = Vec::new();
+    let mut next_tandem = 0;
     for c in chains {
         tried.retain(|t| t.end_a() > c.first.0);
+        active.retain(|t| t.end_a() > c.first.0);
+        while next_tandem < tandems.len() && tandems[next_tandem].0 <= c.first.0 {
+            active.push(tandems[next_tandem].1);
+            next_tandem += 1;
+        }
         for (pa, pb) in [c.first, c.last] {
-            if tandems.iter().chain(&tried).any(|t| t.covers(pa, pb)) {
+            if active.iter().chain(&tried).any(|t| t.covers(pa, pb)) {
                 continue;
             }
             let Some(x) = refine_seed((c.a, c.b), (pa, pb), ta, tb, opts) else { continue };
@@ -516,7 +549,7 @@ pub fn refine_pair(
                         out.push(m);
                     }
                 }
-                Extent::Tandem(t) => t.matches(c.a, out),
+                Extent::Tandem(t) => t.matches(c.a, opts.min_words as u32, out),
             }
             tried.push(x);
         }
@@ -550,6 +583,24 @@ pub fn refine_pair(
 pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     matches.par_sort_unstable_by_key(|m| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end));
     matches.dedup();
+    // Matches inside one document, by document and start: two parts that
+    // are copies of each other (`P P U P' P`) are two passages, not halves.
+    let inside: Vec<(u32, u32, u32, u32, u32)> = matches
+        .iter()
+        .filter(|m| m.a == m.b)
+        .map(|m| (m.a, m.a_start, m.a_end, m.b_start, m.b_end))
+        .collect();
+    let half = |x: (u32, u32), y: (u32, u32)| {
+        let overlap = x.1.min(y.1).saturating_sub(x.0.max(y.0));
+        2 * overlap >= (x.1 - x.0).min(y.1 - y.0)
+    };
+    let copies = |doc: u32, first: (u32, u32), second: (u32, u32)| {
+        let from = inside.partition_point(|x| (x.0, x.2) <= (doc, first.0));
+        inside[from..]
+            .iter()
+            .take_while(|x| x.0 == doc && x.1 < first.1)
+            .any(|x| half((x.1, x.2), first) && half((x.3, x.4), second))
+    };
     let mut out: Vec<Match> = Vec::with_capacity(matches.len());
     // Joined matches of the current pair that a later match may still follow.
     let mut open: Vec<usize> = Vec::new();
@@ -567,6 +618,8 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
                 && m.a_start >= last.a_start
                 && m.b_start >= last.b_start
                 && (m.a != m.b || last.a_end.max(m.a_end) <= last.b_start)
+                && !copies(m.a, (last.a_start, last.a_end), (m.a_start, m.a_end))
+                && !copies(m.b, (last.b_start, last.b_end), (m.b_start, m.b_end))
         };
         // Of the matches it follows, the one on the nearest diagonal.
         let shift = |last: &Match| {

@@ -77,6 +77,8 @@ pub struct PassageGroup {
     /// text after the last word): with the spaces and punctuation up to
     /// there, the bytes `--strip-repeats` removes for a later copy.
     pub next_word: Vec<u32>,
+    /// For each occurrence, its length in words.
+    pub lengths: Vec<u32>,
 }
 
 /// Refined matches and the byte offsets of their ends, collected batch by
@@ -167,19 +169,20 @@ impl Refined {
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .iter()
             .map(|g| {
-                let mut occ: Vec<(u32, Span, u32)> = g
+                let mut occ: Vec<(u32, Span, u32, u32)> = g
                     .iter()
                     .map(|o| {
                         let start = find(&self.starts, (o.doc, o.start));
                         let (end, next) = find(&self.ends, (o.doc, o.end));
-                        (order.doc(o.doc), Span { start, end }, next)
+                        (order.doc(o.doc), Span { start, end }, next, o.end - o.start)
                     })
                     .collect();
                 occ.sort_unstable();
                 PassageGroup {
                     words: g.iter().map(|o| o.end - o.start).max().unwrap_or(0) as usize,
-                    occurrences: occ.iter().map(|&(d, s, _)| (d, s)).collect(),
+                    occurrences: occ.iter().map(|&(d, s, _, _)| (d, s)).collect(),
                     next_word: occ.iter().map(|o| o.2).collect(),
+                    lengths: occ.iter().map(|o| o.3).collect(),
                 }
             })
             .collect();

@@ -483,3 +483,38 @@ fn exact_repeats_in_real_code_are_covered() {
     eprintln!("exact 25-word repeats covered: {hit} of {repeated} words ({:.2} %)", 100.0 * share);
     assert!(share >= 0.99, "{share}");
 }
+
+/// Cases a review found (strip-repeats on one document; `P` is 30 distinct
+/// words): copies back to back with unique text between, a partial period
+/// (`X M X M X`), unique text between the third and fourth copies. Expected
+/// outputs worked out by hand: one copy of each passage and every unique
+/// word, in order.
+#[test]
+fn strip_repeats_keeps_one_copy_and_all_unique_text() {
+    let p = |n: usize, t: &str| (0..n).map(|i| format!("{t}{i}")).collect::<Vec<_>>().join(" ");
+    let (pp, x, m) = (p(30, "a"), p(80, "x"), p(90, "m"));
+    let (u8w, u9w) = (p(8, "u"), p(9, "v"));
+    let cases = [
+        (format!("{pp} {pp} uniq {pp}"), format!("{pp} uniq")),
+        (format!("{pp} {pp} uniq {pp} {pp}"), format!("{pp} uniq")),
+        (format!("{x} {m} {x} {m} {x}"), format!("{x} {m}")),
+        (format!("{pp} {pp} {u8w} {pp} {u9w} {pp}"), format!("{pp} {u8w} {u9w}")),
+        ([&pp, &pp, &pp, "uniq", &pp, &pp, &pp, &pp].join(" "), format!("{pp} uniq")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let line = serde_json::json!({"id": "d", "text": text}).to_string();
+        let input = write(dir.path(), &format!("in{i}.jsonl"), format!("{line}\n").as_bytes());
+        let out = dir.path().join(format!("out{i}.jsonl"));
+        let o = neardup()
+            .args(["dedup", &input, "--strip-repeats", "-q", "-o", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let kept: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+        let got: Vec<&str> = kept["text"].as_str().unwrap().split_whitespace().collect();
+        let want: Vec<&str> = want.split_whitespace().collect();
+        assert_eq!(got, want, "case {i}");
+    }
+}
