@@ -290,6 +290,8 @@ struct DocState {
     short_set: Option<Box<[u64]>>,
     simhash: u64,
     fingerprints: Box<[Fingerprint]>,
+    /// A hash of all the words, for passages (see `CanonicalOrder`).
+    words_hash: u64,
 }
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
@@ -388,6 +390,8 @@ impl<'a> Worker<'a> {
             }
             _ => Box::default(),
         };
+        let words_hash =
+            if self.cfg.passages.is_some() { crate::passage::words_hash(&self.words) } else { 0 };
         Ok(Sketched::Doc(DocState {
             id: doc.id,
             bytes: doc.text.len() as u64,
@@ -397,6 +401,7 @@ impl<'a> Worker<'a> {
             short_set,
             simhash,
             fingerprints,
+            words_hash,
         }))
     }
 }
@@ -735,7 +740,9 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
         progress.stage("passages");
         let fps: Vec<Box<[Fingerprint]>> =
             docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
-        let found = pool.install(|| find_passages(cfg, &popts, fps, &record_doc, progress))?;
+        let hashes: Vec<u64> = docs.iter().map(|d| d.words_hash).collect();
+        let found =
+            pool.install(|| find_passages(cfg, &popts, fps, &hashes, &record_doc, progress))?;
         stats.repeated_passages = found.groups.len() as u64;
         stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
         let (within, across) = repeated_spans(&found.groups);
@@ -1111,10 +1118,11 @@ fn find_passages(
     cfg: &Config,
     popts: &PassageOptions,
     fps: Vec<Box<[Fingerprint]>>,
+    words_hashes: &[u64],
     record_doc: &[Option<DocId>],
     progress: &dyn Progress,
 ) -> Result<Found> {
-    let order = CanonicalOrder::new(&fps);
+    let order = CanonicalOrder::new(&fps, words_hashes);
     let seeds = align::seeds(&order.permute(fps));
     let candidates = order.spread(align::chains(&seeds, popts));
     drop(seeds);

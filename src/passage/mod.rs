@@ -243,7 +243,8 @@ pub fn find_in_texts_with(
                 .into_boxed_slice()
         })
         .collect();
-    let order = CanonicalOrder::new(&fps);
+    let hashes: Vec<u64> = words.iter().map(|w| words_hash(&w.hashes)).collect();
+    let order = CanonicalOrder::new(&fps, &hashes);
     let fps = order.permute(fps);
     let candidates = order.spread(align::chains(&align::seeds_with(&fps, full_group), opts));
     drop(fps);
@@ -259,8 +260,8 @@ pub fn find_in_texts_with(
 /// group pairs, the order matches are refined and joined in) depends on the
 /// text, not on the order of the input.
 ///
-/// Documents with the same fingerprints (exact copies, or copies that differ
-/// in spacing) form a *class*: only its first document takes part in the
+/// Documents with the same words (exact copies, or copies that differ in
+/// spacing or punctuation) form a *class*: only its first document takes part in the
 /// seeds, and [`CanonicalOrder::spread`] gives every member the chains the
 /// first one has, plus chains joining consecutive members (whole document
 /// and each repeat inside it). So which copy comes first in the input
@@ -284,13 +285,15 @@ struct Class {
 }
 
 impl CanonicalOrder {
-    /// The order of documents with fingerprints `fps` (by document index).
-    pub fn new(fps: &[Box<[Fingerprint]>]) -> CanonicalOrder {
+    /// The order of documents with fingerprints `fps` and [`words_hash`]es
+    /// `words` (by document index).
+    pub fn new(fps: &[Box<[Fingerprint]>], words: &[u64]) -> CanonicalOrder {
         let mut keyed: Vec<(u64, u32)> = fps
             .par_iter()
+            .zip(words)
             .enumerate()
-            .map(|(d, f)| {
-                let h = f.iter().fold(f.len() as u64, |h, fp| {
+            .map(|(d, (f, &w))| {
+                let h = f.iter().fold(w ^ f.len() as u64, |h, fp| {
                     crate::shingle::fmix64(h.rotate_left(23) ^ fp.hash ^ u64::from(fp.pos))
                 });
                 (h, d as u32)
@@ -379,6 +382,14 @@ impl CanonicalOrder {
         out.dedup();
         out
     }
+}
+
+/// A hash of a document's word hashes: with its fingerprints, what makes
+/// two documents one class of [`CanonicalOrder`].
+pub fn words_hash(words: &[u64]) -> u64 {
+    words.iter().fold(0x776f_7264 ^ words.len() as u64, |h, &w| {
+        crate::shingle::fmix64(h.rotate_left(31) ^ w)
+    })
 }
 
 /// Passage detection parameters.
