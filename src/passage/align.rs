@@ -594,13 +594,41 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
         let overlap = x.1.min(y.1).saturating_sub(x.0.max(y.0));
         2 * overlap >= (x.1 - x.0).min(y.1 - y.0)
     };
+    // The longest of them per document bounds how far back one can start.
+    let mut longest: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for x in &inside {
+        let l = longest.entry(x.0).or_default();
+        *l = (*l).max(x.2 - x.1);
+    }
     let copies = |doc: u32, first: (u32, u32), second: (u32, u32)| {
-        let from = inside.partition_point(|x| (x.0, x.2) <= (doc, first.0));
+        let Some(&back) = longest.get(&doc) else { return false };
+        let from = inside.partition_point(|x| (x.0, x.1) < (doc, first.0.saturating_sub(back)));
         inside[from..]
             .iter()
             .take_while(|x| x.0 == doc && x.1 < first.1)
             .any(|x| half((x.1, x.2), first) && half((x.3, x.4), second))
     };
+    // Pairs of documents with the same words whose matches come in both
+    // directions (see `refine_pair`): joining in the order of `a` is not
+    // symmetric, so their joined matches are given both directions too.
+    let key = |m: &Match| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end);
+    let mirror = |m: &Match| Match {
+        a_start: m.b_start,
+        a_end: m.b_end,
+        b_start: m.a_start,
+        b_end: m.a_end,
+        ..*m
+    };
+    let symmetric: std::collections::HashSet<(u32, u32)> = matches
+        .chunk_by(|x, y| (x.a, x.b) == (y.a, y.b))
+        .filter(|c| c[0].a != c[0].b)
+        .filter(|c| {
+            let mut m: Vec<Match> = c.iter().map(mirror).collect();
+            m.sort_unstable_by_key(key);
+            m == *c
+        })
+        .map(|c| (c[0].a, c[0].b))
+        .collect();
     let mut out: Vec<Match> = Vec::with_capacity(matches.len());
     // Joined matches of the current pair that a later match may still follow.
     let mut open: Vec<usize> = Vec::new();
@@ -639,6 +667,11 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
                 out.push(m);
             }
         }
+    }
+    if !symmetric.is_empty() {
+        let mirrored: Vec<Match> =
+            out.iter().filter(|m| symmetric.contains(&(m.a, m.b))).map(mirror).collect();
+        out.extend(mirrored);
     }
     out.par_sort_unstable();
     out.dedup();

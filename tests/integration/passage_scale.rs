@@ -546,3 +546,44 @@ fn same_fingerprints_different_words_in_either_order() {
     assert_eq!(run([1, 0, 2, 3]), want);
     assert_eq!(run([3, 2, 1, 0]), want);
 }
+
+/// Collections a permutation fuzzer found order-dependent (words from a
+/// vocabulary of 20 to 200, passages repeated back to back, exact and
+/// whitespace copies of documents): the same occurrences in every order.
+#[test]
+fn fuzzer_found_collections_give_the_same_occurrences_in_any_order() {
+    for name in ["passages_duplicate_documents.jsonl", "passages_repetitive_collection.jsonl"] {
+        let texts: Vec<String> =
+            std::fs::read_to_string(root().join("data/regressions").join(name))
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+        let (o, t) = (PassageOptions::default(), TextOptions::default());
+        let run = |order: &[usize]| -> BTreeSet<(usize, u32, u32)> {
+            let in_order: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
+            find_in_texts(&in_order, &o, &t)
+                .iter()
+                .flat_map(|g| {
+                    g.occurrences.iter().map(|&(d, s)| (order[d as usize], s.start, s.end))
+                })
+                .collect()
+        };
+        let base: Vec<usize> = (0..texts.len()).collect();
+        let want = run(&base);
+        assert!(!want.is_empty(), "{name}");
+        let mut rng = Rng::new(11);
+        for _ in 0..12 {
+            let mut order = base.clone();
+            for i in (1..order.len()).rev() {
+                order.swap(i, rng.below(i + 1));
+            }
+            assert_eq!(run(&order), want, "{name}, order {order:?}");
+        }
+    }
+}
