@@ -362,13 +362,16 @@ fn periodic_run(t: &[u64], d: usize, lo: usize, hi: usize) -> (usize, usize) {
 }
 
 /// A repetition with period `p` over words `s..end` of one document, cut
-/// into `copies` copies of `unit` words from `s`.
+/// into copies of `unit` words (see [`Tandem::part_around`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Tandem {
+pub struct Tandem {
     s: u32,
     end: u32,
     p: u32,
     unit: u32,
+    /// Where the first whole copy starts (`s`, or later when the words
+    /// left over go before the copies).
+    first: u32,
 }
 
 impl Tandem {
@@ -384,8 +387,31 @@ impl Tandem {
                 s2 <= s && e2 + q >= end
             })
             .unwrap_or(d);
-        let unit = p * min_words.div_ceil(p);
-        Tandem { s: s as u32, end: end as u32, p: p as u32, unit: unit as u32 }
+        let unit = (p * min_words.div_ceil(p)) as u32;
+        let (s, end) = (s as u32, end as u32);
+        let rest = (end - s) % unit;
+        let first = if rest as usize >= min_words { s } else { s + rest };
+        Tandem { s, end, p: p as u32, unit, first }
+    }
+
+    /// The part between two copy boundaries that holds word `pos`: the
+    /// boundaries are where one copy ends and the next begins, so the first
+    /// copy's part reaches back to the start of everything and the last
+    /// one's to the end (text around a repetition stays with the copy it
+    /// touches).
+    pub fn part_around(&self, pos: u32) -> (u32, u32) {
+        let cuts = self.copies();
+        // Boundaries first + j * unit for j in 1..=cuts, below `end`.
+        let last = (1..=cuts).rev().map(|j| self.first + j * self.unit).find(|&c| c < self.end);
+        let Some(last) = last else { return (0, u32::MAX) };
+        if pos < self.first + self.unit {
+            return (0, self.first + self.unit);
+        }
+        if pos >= last {
+            return (last, u32::MAX);
+        }
+        let j = (pos - self.first) / self.unit;
+        (self.first + j * self.unit, self.first + (j + 1) * self.unit)
     }
 
     fn copies(&self) -> u32 {
@@ -401,7 +427,7 @@ impl Tandem {
     fn matches(&self, doc: u32, min_words: u32, out: &mut Vec<Match>) {
         let n = self.copies();
         let rest = self.end - self.s - n * self.unit;
-        let first = if rest >= min_words { self.s } else { self.s + rest };
+        let first = self.first;
         for j in 0..n.saturating_sub(1) {
             let at = first + j * self.unit;
             out.push(Match {
@@ -489,16 +515,53 @@ fn refine_seed(
     Some(Extent::Plain(r))
 }
 
+/// Cuts a match between two documents at the copy boundaries of each
+/// side's tandems, to the part that holds its seed, moving both sides alike.
+fn clip_to_copies(m: &mut Match, (pa, pb): (u32, u32), (in_a, in_b): (&[Tandem], &[Tandem])) {
+    let cut = |pos: u32, range: (u32, u32), t: &Tandem| -> (u32, u32) {
+        let (start, end) = range;
+        if end <= t.s || start >= t.end {
+            return (0, 0);
+        }
+        let (lo, hi) = t.part_around(pos);
+        (lo.saturating_sub(start), end.saturating_sub(hi))
+    };
+    for (side_a, pos, ts) in [(true, pa, in_a), (false, pb, in_b)] {
+        for t in ts {
+            let range = if side_a { (m.a_start, m.a_end) } else { (m.b_start, m.b_end) };
+            let (front, back) = cut(pos, range, t);
+            let (len_a, len_b) = (m.a_end - m.a_start, m.b_end - m.b_start);
+            if front + back >= len_a.min(len_b) {
+                m.a_end = m.a_start;
+                m.b_end = m.b_start;
+                return;
+            }
+            m.a_start += front;
+            m.b_start += front;
+            m.a_end -= back;
+            m.b_end -= back;
+        }
+    }
+}
+
 /// Refines the chains of one document pair (sorted by first seed) on the
 /// documents' word hashes `ta` and `tb` (the same slice when `a == b`),
 /// pushing every match of at least `min_words` words to `out`. Each chain is
 /// refined from its first seed, and from its last unless the first's match
 /// explains it; seeds an earlier match explains are skipped.
+///
+/// Inside one document, the tandems found are pushed to `found`. Across
+/// documents, `known` holds those of `a` and of `b`: a match is cut at
+/// their copies, so an occurrence never holds two copies of a passage
+/// repeated back to back (two such documents align on many shifted
+/// diagonals otherwise).
 pub fn refine_pair(
     chains: &[Chain],
     ta: &[u64],
     tb: &[u64],
     opts: &PassageOptions,
+    known: (&[Tandem], &[Tandem]),
+    found: &mut Vec<Tandem>,
     out: &mut Vec<Match>,
 ) {
     let mut tried: Vec<Extent> = Vec::new();
@@ -522,6 +585,7 @@ pub fn refine_pair(
             if e - s >= d {
                 let t = Tandem::new(ta, s, e, d, opts.min_words);
                 t.matches(c.a, opts.min_words as u32, out);
+                found.push(t);
                 active.push(Extent::Tandem(t));
                 tandems.push((t.s, Extent::Tandem(t)));
             }
@@ -542,15 +606,23 @@ pub fn refine_pair(
                 continue;
             }
             let Some(x) = refine_seed((c.a, c.b), (pa, pb), ta, tb, opts) else { continue };
-            match x {
-                Extent::Plain(m) => {
+            let x = match x {
+                Extent::Plain(mut m) => {
+                    if c.a != c.b {
+                        clip_to_copies(&mut m, (pa, pb), known);
+                    }
                     let len = (m.a_end - m.a_start).min(m.b_end - m.b_start) as usize;
                     if len >= opts.min_words {
                         out.push(m);
                     }
+                    Extent::Plain(m)
                 }
-                Extent::Tandem(t) => t.matches(c.a, opts.min_words as u32, out),
-            }
+                Extent::Tandem(t) => {
+                    t.matches(c.a, opts.min_words as u32, out);
+                    found.push(t);
+                    x
+                }
+            };
             tried.push(x);
         }
     }
@@ -700,7 +772,7 @@ mod tests {
         let mut out = Vec::new();
         for pair in cs.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
             let (a, b) = (pair[0].a as usize, pair[0].b as usize);
-            refine_pair(pair, &docs[a], &docs[b], o, &mut out);
+            refine_pair(pair, &docs[a], &docs[b], o, (&[], &[]), &mut Vec::new(), &mut out);
         }
         join_adjacent(out, o.max_gap(), o.k as u32)
     }

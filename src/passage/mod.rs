@@ -94,6 +94,9 @@ pub struct Refined {
     /// (doc, word) → (byte offset where the word before it ends, where
     /// that word starts or the text's end).
     ends: Vec<((u32, u32), (u32, u32))>,
+    /// Tandems found inside each document (by rank), for the matches
+    /// across documents refined later.
+    tandems: HashMap<u32, Vec<align::Tandem>>,
 }
 
 impl Refined {
@@ -109,34 +112,49 @@ impl Refined {
     ) {
         let pairs: Vec<&[align::Chain]> =
             candidates.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
-        let found: Vec<(align::Match, [u32; 6])> = pairs
-            .par_iter()
-            .flat_map_iter(|chains| {
-                let mut ms = Vec::new();
-                let (a, b) = (chains[0].a, chains[0].b);
-                if let (Some(wa), Some(wb)) = (words(a), words(b)) {
-                    align::refine_pair(chains, &wa.hashes, &wb.hashes, opts, &mut ms);
-                    ms.into_iter()
-                        .map(|r| {
-                            let next = |w: &DocWords, i: u32| {
-                                w.spans.get(i as usize).map_or(w.len, |s| s.start)
-                            };
-                            let bytes = [
-                                wa.spans[r.a_start as usize].start,
-                                wa.spans[r.a_end as usize - 1].end,
-                                wb.spans[r.b_start as usize].start,
-                                wb.spans[r.b_end as usize - 1].end,
-                                next(wa, r.a_end),
-                                next(wb, r.b_end),
-                            ];
-                            (r, bytes)
-                        })
-                        .collect::<Vec<_>>()
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
+        // Pairs inside one document first: their tandems cut the matches
+        // across documents (see `align::refine_pair`), now or in a later
+        // batch.
+        let (inside, across): (Vec<&[align::Chain]>, Vec<&[align::Chain]>) =
+            pairs.into_iter().partition(|c| c[0].a == c[0].b);
+        let none: Vec<align::Tandem> = Vec::new();
+        let run = |chains: &[align::Chain], tandems: &HashMap<u32, Vec<align::Tandem>>| {
+            let mut ms = Vec::new();
+            let mut found = Vec::new();
+            let (a, b) = (chains[0].a, chains[0].b);
+            let (Some(wa), Some(wb)) = (words(a), words(b)) else { return (Vec::new(), found) };
+            let known = (
+                tandems.get(&a).map_or(&none[..], Vec::as_slice),
+                tandems.get(&b).map_or(&none[..], Vec::as_slice),
+            );
+            align::refine_pair(chains, &wa.hashes, &wb.hashes, opts, known, &mut found, &mut ms);
+            let next = |w: &DocWords, i: u32| w.spans.get(i as usize).map_or(w.len, |s| s.start);
+            let with_bytes = ms
+                .into_iter()
+                .map(|r| {
+                    let bytes = [
+                        wa.spans[r.a_start as usize].start,
+                        wa.spans[r.a_end as usize - 1].end,
+                        wb.spans[r.b_start as usize].start,
+                        wb.spans[r.b_end as usize - 1].end,
+                        next(wa, r.a_end),
+                        next(wb, r.b_end),
+                    ];
+                    (r, bytes)
+                })
+                .collect::<Vec<_>>();
+            (with_bytes, found)
+        };
+        let mut found: Vec<(align::Match, [u32; 6])> = Vec::new();
+        let done: Vec<_> = inside.par_iter().map(|c| (c[0].a, run(c, &self.tandems))).collect();
+        for (doc, (ms, tandems)) in done {
+            found.extend(ms);
+            if !tandems.is_empty() {
+                self.tandems.entry(doc).or_default().extend(tandems);
+            }
+        }
+        let done: Vec<_> = across.par_iter().map(|c| run(c, &self.tandems).0).collect();
+        found.extend(done.into_iter().flatten());
         for (r, b) in found {
             self.starts.push(((r.a, r.a_start), b[0]));
             self.starts.push(((r.b, r.b_start), b[2]));

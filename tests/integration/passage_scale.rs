@@ -587,3 +587,22 @@ fn fuzzer_found_collections_give_the_same_occurrences_in_any_order() {
         }
     }
 }
+
+/// Two documents that both paste one passage four times back to back (one
+/// with text around it): one group of eight occurrences, each exactly one
+/// copy. Before, the shifted diagonals between the two documents gave
+/// occurrences of two and three copies.
+#[test]
+fn copies_back_to_back_in_two_documents_are_one_copy_each() {
+    let mut rng = Rng::new(12);
+    let p = random_words(&mut rng, 25).join(" ");
+    let a = [p.as_str(); 4].join(" ");
+    let b = format!("intro words here {} and more", [p.as_str(); 4].join(" "));
+    let groups = find_in_texts(&[&a, &b], &PassageOptions::default(), &TextOptions::default());
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0].occurrences.len(), 8);
+    for &(d, s) in &groups[0].occurrences {
+        let t = [&a, &b][d as usize];
+        assert_eq!(&t[s.range()], p, "document {d}");
+    }
+}
