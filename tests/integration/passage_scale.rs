@@ -564,26 +564,13 @@ fn fuzzer_found_collections_give_the_same_occurrences_in_any_order() {
                         .to_owned()
                 })
                 .collect();
-        let (o, t) = (PassageOptions::default(), TextOptions::default());
-        let run = |order: &[usize]| -> BTreeSet<(usize, u32, u32)> {
-            let in_order: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
-            find_in_texts(&in_order, &o, &t)
-                .iter()
-                .flat_map(|g| {
-                    g.occurrences.iter().map(|&(d, s)| (order[d as usize], s.start, s.end))
-                })
-                .collect()
-        };
         let base: Vec<usize> = (0..texts.len()).collect();
-        let want = run(&base);
+        let want = occurrences_in_order(&texts, &base);
         assert!(!want.is_empty(), "{name}");
         let mut rng = Rng::new(11);
         for _ in 0..12 {
-            let mut order = base.clone();
-            for i in (1..order.len()).rev() {
-                order.swap(i, rng.below(i + 1));
-            }
-            assert_eq!(run(&order), want, "{name}, order {order:?}");
+            let order = shuffled(&base, &mut rng);
+            assert_eq!(occurrences_in_order(&texts, &order), want, "{name}, order {order:?}");
         }
     }
 }
@@ -614,7 +601,6 @@ fn copies_back_to_back_in_two_documents_are_one_copy_each() {
 /// guard; the rare cases the fuzzer found are the fixtures above).
 #[test]
 fn random_repetitive_collections_give_the_same_occurrences_in_any_order() {
-    let (o, t) = (PassageOptions::default(), TextOptions::default());
     let mut rng = Rng::new(13);
     for _ in 0..1_500 {
         let vocab = [20, 200, 100_000][rng.below(3)];
@@ -656,23 +642,30 @@ fn random_repetitive_collections_give_the_same_occurrences_in_any_order() {
             }
             docs.push(d.join(" "));
         }
-        let run = |order: &[usize]| -> BTreeSet<(usize, u32, u32)> {
-            let in_order: Vec<&str> = order.iter().map(|&i| docs[i].as_str()).collect();
-            find_in_texts(&in_order, &o, &t)
-                .iter()
-                .flat_map(|g| {
-                    g.occurrences.iter().map(|&(d, s)| (order[d as usize], s.start, s.end))
-                })
-                .collect()
-        };
         let base: Vec<usize> = (0..docs.len()).collect();
-        let want = run(&base);
+        let want = occurrences_in_order(&docs, &base);
         for _ in 0..4 {
-            let mut order = base.clone();
-            for i in (1..order.len()).rev() {
-                order.swap(i, rng.below(i + 1));
-            }
-            assert_eq!(run(&order), want, "order {order:?} of {docs:?}");
+            let order = shuffled(&base, &mut rng);
+            assert_eq!(occurrences_in_order(&docs, &order), want, "order {order:?} of {docs:?}");
         }
     }
+}
+
+/// Passage occurrences of `texts` read in `order`, as `(index in texts,
+/// start, end)`.
+fn occurrences_in_order(texts: &[String], order: &[usize]) -> BTreeSet<(usize, u32, u32)> {
+    let in_order: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
+    find_in_texts(&in_order, &PassageOptions::default(), &TextOptions::default())
+        .iter()
+        .flat_map(|g| g.occurrences.iter().map(|&(d, s)| (order[d as usize], s.start, s.end)))
+        .collect()
+}
+
+/// `order` shuffled (Fisher-Yates).
+fn shuffled(order: &[usize], rng: &mut Rng) -> Vec<usize> {
+    let mut order = order.to_vec();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    order
 }
