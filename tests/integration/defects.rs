@@ -1,7 +1,7 @@
 //! Issue 10 ("never lose the user's data, never fail quietly"), the items
 //! left after outputs.rs and inputs.rs: each test is named after its case.
 
-use crate::util::{neardup, write};
+use crate::util::{PASSAGE, neardup, write};
 
 const A: &str = "De Duitse minister van Buitenlandse Zaken Heiko Maas plant een reis naar \
     Israël en de Palestijnse gebieden om te praten over het conflict in het Midden-Oosten.";
@@ -58,10 +58,6 @@ fn dedup_keeps_records_with_no_words() {
     neardup().args(["dedup", &only, "-q", "-o"]).arg(&out).assert().success();
     assert_eq!(std::fs::read(&out).unwrap(), jsonl(&lines[1..4]));
 }
-
-const PASSAGE: &str = "een lange alinea van veertig woorden die in hetzelfde artikel twee keer \
-    voorkomt eerst in gewone alinea's en daarna nog eens helemaal aan elkaar geplakt zonder \
-    spaties tussen de zinnen zoals sommige nieuwssites dat doen bij het kopieren van teksten";
 
 /// Item 6: `--strip-repeats` replaces the text's bytes and nothing else:
 /// a lone surrogate and 200 levels of nesting in other fields neither

@@ -4,7 +4,7 @@ use neardup::pipeline::{Config, Method};
 use neardup::progress::NoProgress;
 use neardup::source::Input;
 
-use crate::util::{neardup, write};
+use crate::util::{PASSAGE, neardup, write};
 
 fn line(id: Option<&str>, text: &str) -> String {
     match id {
@@ -12,10 +12,6 @@ fn line(id: Option<&str>, text: &str) -> String {
         None => serde_json::json!({"text": text}).to_string(),
     }
 }
-
-const PASSAGE: &str = "een lange alinea van veertig woorden die in hetzelfde artikel twee keer \
-    voorkomt eerst in gewone alinea's en daarna nog eens helemaal aan elkaar geplakt zonder \
-    spaties tussen de zinnen zoals sommige nieuwssites dat doen bij het kopieren van teksten";
 
 /// A first batch of skipped records only: the document read later still
 /// gets its repeated passage (pairs were once tried before it was read).

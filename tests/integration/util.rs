@@ -58,3 +58,8 @@ pub fn write(dir: &Path, name: &str, content: &[u8]) -> String {
     std::fs::write(&p, content).unwrap();
     p.to_str().unwrap().to_owned()
 }
+
+/// A 40-word paragraph, for documents that print it twice.
+pub const PASSAGE: &str = "een lange alinea van veertig woorden die in hetzelfde artikel twee keer \
+    voorkomt eerst in gewone alinea's en daarna nog eens helemaal aan elkaar geplakt zonder \
+    spaties tussen de zinnen zoals sommige nieuwssites dat doen bij het kopieren van teksten";
