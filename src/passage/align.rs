@@ -75,6 +75,21 @@ pub struct Match {
     pub b_end: u32,
 }
 
+impl Match {
+    /// The same match with the sides' ranges swapped (the documents stay):
+    /// for two documents with the same words, what one side found the
+    /// other has too.
+    fn mirrored(&self) -> Match {
+        Match {
+            a_start: self.b_start,
+            a_end: self.b_end,
+            b_start: self.a_start,
+            b_end: self.a_end,
+            ..*self
+        }
+    }
+}
+
 /// Seeds of one document pair on one diagonal, each within the chaining gap
 /// of the one before: a candidate for refinement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -629,17 +644,8 @@ pub fn refine_pair(
     // Two documents with the same words: which one is `a` is a tie broken by
     // input order, so what was found for one side is found for the other too.
     if chains.first().is_some_and(|c| c.a != c.b) && ta == tb {
-        let mirrored: Vec<Match> = out[from..]
-            .iter()
-            .map(|m| Match {
-                a_start: m.b_start,
-                a_end: m.b_end,
-                b_start: m.a_start,
-                b_end: m.a_end,
-                ..*m
-            })
-            .filter(|m| !out[from..].contains(m))
-            .collect();
+        // Matches already symmetric come twice; `join_adjacent` dedups.
+        let mirrored: Vec<Match> = out[from..].iter().map(Match::mirrored).collect();
         out.extend(mirrored);
     }
 }
@@ -684,18 +690,11 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     // directions (see `refine_pair`): joining in the order of `a` is not
     // symmetric, so their joined matches are given both directions too.
     let key = |m: &Match| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end);
-    let mirror = |m: &Match| Match {
-        a_start: m.b_start,
-        a_end: m.b_end,
-        b_start: m.a_start,
-        b_end: m.a_end,
-        ..*m
-    };
     let symmetric: std::collections::HashSet<(u32, u32)> = matches
         .chunk_by(|x, y| (x.a, x.b) == (y.a, y.b))
         .filter(|c| c[0].a != c[0].b)
         .filter(|c| {
-            let mut m: Vec<Match> = c.iter().map(mirror).collect();
+            let mut m: Vec<Match> = c.iter().map(Match::mirrored).collect();
             m.sort_unstable_by_key(key);
             m == *c
         })
@@ -742,7 +741,7 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     }
     if !symmetric.is_empty() {
         let mirrored: Vec<Match> =
-            out.iter().filter(|m| symmetric.contains(&(m.a, m.b))).map(mirror).collect();
+            out.iter().filter(|m| symmetric.contains(&(m.a, m.b))).map(Match::mirrored).collect();
         out.extend(mirrored);
     }
     out.par_sort_unstable();

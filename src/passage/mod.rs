@@ -271,9 +271,9 @@ pub fn find_in_texts_with(
     refined.into_groups(opts, &order)
 }
 
-/// Documents ranked by their content (a hash of their fingerprints; the
-/// document index breaks ties between documents with the same
-/// fingerprints). The passage stages run on ranks, so every choice they make
+/// Documents ranked by their content (a hash of their fingerprints and of
+/// all their words; the document index breaks ties between documents with
+/// the same words). The passage stages run on ranks, so every choice they make
 /// between documents (which pair member is `a`, which neighbour a large
 /// group pairs, the order matches are refined and joined in) depends on the
 /// text, not on the order of the input.
