@@ -79,21 +79,11 @@ fn sentence_pasted_10000_times_is_stripped_to_one_copy() {
     let s = sentence(&mut rng, 25);
     let text = copies_text(&s, 10_000);
     let dir = tempfile::tempdir().unwrap();
-    let line = serde_json::json!({"id": "pasted", "text": text}).to_string();
-    let input = write(dir.path(), "in.jsonl", format!("{line}\n").as_bytes());
+    let (input, kept) = strip_repeats_of(dir.path(), "pasted", &text);
     let r = report(&["scan", &input]);
     let share = r["stats"]["repeated_share_within"].as_f64().unwrap();
     assert!(share >= 0.99, "repeated_share_within {share}");
     assert_eq!(r["passages"].as_array().unwrap().len(), 1);
-    let out = dir.path().join("out.jsonl");
-    let o = neardup()
-        .args(["dedup", &input, "--strip-repeats", "-o", out.to_str().unwrap(), "-q"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let kept: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
-    let kept = kept["text"].as_str().unwrap();
     let body = s.trim_end_matches('.');
     assert_eq!(kept.matches(body).count(), 1, "copies left");
     assert!(kept.starts_with("Inleiding zonder herhaling hier.") && kept.ends_with("Slot."));
@@ -250,12 +240,7 @@ fn shuffled_input_gives_the_same_passages() {
     let want = run(&docs);
     assert!(want.len() > 10);
     for seed in 0..4 {
-        let mut shuffled = docs.clone();
-        let mut r = Rng::new(100 + seed);
-        for i in (1..shuffled.len()).rev() {
-            shuffled.swap(i, r.below(i + 1));
-        }
-        assert_eq!(run(&shuffled), want, "seed {seed}");
+        assert_eq!(run(&shuffled(&docs, &mut Rng::new(100 + seed))), want, "seed {seed}");
     }
 }
 
@@ -292,11 +277,8 @@ fn reversed_labelled_collection_gives_the_same_passages() {
     assert!(a.len() > 100);
     assert_eq!(a, b);
     // Shuffled and split into three files, named in another order.
-    let mut shuffled: Vec<&str> = text.lines().collect();
-    let mut rng = Rng::new(9);
-    for i in (1..shuffled.len()).rev() {
-        shuffled.swap(i, rng.below(i + 1));
-    }
+    let lines: Vec<&str> = text.lines().collect();
+    let shuffled = shuffled(&lines, &mut Rng::new(9));
     let third = shuffled.len() / 3;
     let parts: Vec<String> = shuffled
         .chunks(third + 1)
@@ -503,17 +485,8 @@ fn strip_repeats_keeps_one_copy_and_all_unique_text() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (text, want)) in cases.iter().enumerate() {
-        let line = serde_json::json!({"id": "d", "text": text}).to_string();
-        let input = write(dir.path(), &format!("in{i}.jsonl"), format!("{line}\n").as_bytes());
-        let out = dir.path().join(format!("out{i}.jsonl"));
-        let o = neardup()
-            .args(["dedup", &input, "--strip-repeats", "-q", "-o", out.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let kept: serde_json::Value =
-            serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
-        let got: Vec<&str> = kept["text"].as_str().unwrap().split_whitespace().collect();
+        let (_, kept) = strip_repeats_of(dir.path(), &format!("case{i}"), text);
+        let got: Vec<&str> = kept.split_whitespace().collect();
         let want: Vec<&str> = want.split_whitespace().collect();
         assert_eq!(got, want, "case {i}");
     }
@@ -661,11 +634,27 @@ fn occurrences_in_order(texts: &[String], order: &[usize]) -> BTreeSet<(usize, u
         .collect()
 }
 
-/// `order` shuffled (Fisher-Yates).
-fn shuffled(order: &[usize], rng: &mut Rng) -> Vec<usize> {
-    let mut order = order.to_vec();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i + 1));
+/// `items` shuffled (Fisher-Yates).
+fn shuffled<T: Clone>(items: &[T], rng: &mut Rng) -> Vec<T> {
+    let mut items = items.to_vec();
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.below(i + 1));
     }
-    order
+    items
+}
+
+/// `text` as one JSON Lines record under `dir/NAME.jsonl`, through `neardup
+/// dedup --strip-repeats`: the path of the input and the text written.
+fn strip_repeats_of(dir: &std::path::Path, name: &str, text: &str) -> (String, String) {
+    let line = serde_json::json!({"id": name, "text": text}).to_string();
+    let input = write(dir, &format!("{name}.jsonl"), format!("{line}\n").as_bytes());
+    let out = dir.join(format!("{name}.out.jsonl"));
+    let o = neardup()
+        .args(["dedup", &input, "--strip-repeats", "-q", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let kept: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+    (input, kept["text"].as_str().unwrap().to_owned())
 }
