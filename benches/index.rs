@@ -11,11 +11,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neardup::hash::fmix64;
 use neardup::ids::DocId;
 use neardup::lsh::{self, LargeBuckets, Link, LshParams};
 use neardup::minhash::jaccard_estimate;
 use neardup::pipeline::read_all;
-use neardup::shingle::{fmix64, token_hashes, word_shingles};
+use neardup::shingle::{token_hashes, word_shingles};
 use neardup::simhash::{self, hamming};
 use neardup::simindex::{SimIndexParams, near_fingerprint_pairs};
 use neardup::source::{Input, SourceOptions};

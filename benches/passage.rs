@@ -7,13 +7,17 @@
 
 use std::hint::black_box;
 
+#[allow(dead_code)] // the generator is shared with the CLI and the tests
+#[path = "../src/cli/synth.rs"]
+mod synth;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use neardup::passage::{PassageOptions, find_in_texts};
 use neardup::pipeline::{Config, Method, read_all};
 use neardup::progress::NoProgress;
 use neardup::source::{Input, SourceOptions};
-use neardup::synth::{SynthOptions, generate, sentences};
 use neardup::text::TextOptions;
+use synth::{SynthOptions, generate, sentences};
 
 fn passage_bench(c: &mut Criterion) {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -60,7 +64,7 @@ fn passage_bench(c: &mut Criterion) {
 
 /// Words `w0 w1 ...` from a simple generator (no natural repeats).
 fn words(seed: u64, n: usize) -> String {
-    let mut rng = neardup::synth::Rng::new(seed);
+    let mut rng = synth::Rng::new(seed);
     (0..n).map(|_| format!("w{}", rng.below(1_000_000))).collect::<Vec<_>>().join(" ")
 }
 

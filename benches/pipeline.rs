@@ -14,11 +14,15 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::Command;
 
+#[allow(dead_code)] // the generator is shared with the CLI and the tests
+#[path = "../src/cli/synth.rs"]
+mod synth;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use neardup::pipeline::{Config, read_all};
 use neardup::progress::NoProgress;
 use neardup::source::{Input, SourceOptions};
-use neardup::synth::{SynthOptions, generate, sentences};
+use synth::{SynthOptions, generate, sentences};
 
 fn collection() -> PathBuf {
     let mb: u64 =

@@ -31,6 +31,7 @@
 pub mod cluster;
 pub mod error;
 pub mod eval;
+pub mod hash;
 pub mod ids;
 pub mod lsh;
 pub mod minhash;
@@ -42,7 +43,6 @@ pub mod shingle;
 pub mod simhash;
 pub mod simindex;
 pub mod source;
-pub mod synth;
 pub mod tempfiles;
 pub mod text;
 pub mod verify;

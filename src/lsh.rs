@@ -34,7 +34,6 @@
 //! (a common header) split into small parts at once.
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::ids::DocId;
 
@@ -91,7 +90,7 @@ impl LshParams {
             for v in &sig[b * self.rows..(b + 1) * self.rows] {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
-            out.push(xxh3_64_with_seed(&bytes, b as u64));
+            out.push(crate::hash::bytes(&bytes, b as u64));
         }
     }
 }
@@ -389,7 +388,7 @@ where
                 let sg = sig(d);
                 let mut h = 0xcbf2_9ce4_8422_2325u64;
                 for &p in rows {
-                    h = crate::shingle::fmix64(h ^ u64::from(sg[p]));
+                    h = crate::hash::fmix64(h ^ u64::from(sg[p]));
                 }
                 (h, d)
             })
@@ -419,8 +418,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::fmix64;
     use crate::minhash::{MinHasher, Signature, Variant, jaccard_estimate};
-    use crate::shingle::fmix64;
 
     #[test]
     fn default_choice_meets_the_s_curve_targets() {

@@ -22,7 +22,7 @@
 //! Values are 32 bits: two different minima collide with probability 2⁻³²,
 //! far below the sampling error, and a signature of 128 values is 512 bytes.
 
-use crate::shingle::fmix64;
+use crate::hash::fmix64;
 
 /// How signatures are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,10 +67,7 @@ impl MinHasher {
     pub fn new(num_perm: usize, seed: u64, variant: Variant) -> MinHasher {
         assert!((1..=65536).contains(&num_perm), "BUG: num_perm {num_perm} out of range");
         let mut state = seed ^ 0x6d69_6e68_6173_6821;
-        let mut next = move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            fmix64(state)
-        };
+        let mut next = move || crate::hash::splitmix64(&mut state);
         let perms = match variant {
             Variant::Classic => (0..num_perm).map(|_| (next() | 1, next())).collect(),
             Variant::OnePermutation => Vec::new(),
@@ -162,7 +159,7 @@ pub fn jaccard_estimate(a: &[u32], b: &[u32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::fmix64;
+    use crate::hash::fmix64;
     use std::collections::HashSet;
 
     /// Element hashes of the integer set `lo..hi`.

@@ -1007,7 +1007,7 @@ fn content_key(d: &DocState) -> u64 {
     for s in d.short_set.iter().flatten() {
         bytes.extend_from_slice(&s.to_le_bytes());
     }
-    xxhash_rust::xxh3::xxh3_64(&bytes)
+    crate::hash::bytes(&bytes, 0)
 }
 
 /// The exact checks of MinHash verification: `check` holds the pairs whose

@@ -11,10 +11,7 @@
 //!
 //! The output may hold repeated values; MinHash is insensitive to them.
 
-use xxhash_rust::xxh3::xxh3_64_with_seed;
-
 use crate::text::Token;
-
 /// What a shingle is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShingleKind {
@@ -34,19 +31,7 @@ impl ShingleKind {
     }
 }
 
-const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// The MurmurHash3 64-bit finalizer: a bijection that spreads every input
-/// bit over the output.
-#[inline]
-pub fn fmix64(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^= h >> 33;
-    h
-}
+use crate::hash::{GOLDEN as MUL, fmix64};
 
 /// The odd base of the polynomial window hash.
 const BASE: u64 = 0x9FB2_1C65_1E98_DF25;
@@ -104,12 +89,12 @@ pub fn char_shingles(normalized: &str, k: usize, seed: u64, out: &mut Vec<u64>) 
     }
     let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
     if starts.len() <= k {
-        out.push(xxh3_64_with_seed(text.as_bytes(), seed));
+        out.push(crate::hash::bytes(text.as_bytes(), seed));
         return;
     }
     for i in 0..=starts.len() - k {
         let end = starts.get(i + k).copied().unwrap_or(text.len());
-        out.push(xxh3_64_with_seed(&text.as_bytes()[starts[i]..end], seed));
+        out.push(crate::hash::bytes(&text.as_bytes()[starts[i]..end], seed));
     }
 }
 

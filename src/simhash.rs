@@ -9,7 +9,7 @@
 //! over the collection (tf-idf, `ln(N / df)`, df from a count-min sketch).
 //! Cost: O(s log s) to count s shingles, then 64 additions per distinct one.
 
-use crate::shingle::fmix64;
+use crate::hash::fmix64;
 
 /// How shingles are weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -236,7 +236,7 @@ mod tests {
         let mut s = seed;
         let mut flipped = 0;
         while flipped < n {
-            s = crate::shingle::fmix64(s.wrapping_add(1));
+            s = crate::hash::fmix64(s.wrapping_add(1));
             let bit = 1u64 << (s % 64);
             if (out ^ fp) & bit == 0 {
                 out ^= bit;

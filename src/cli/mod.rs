@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod output;
 mod progress;
+pub mod synth;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -213,8 +214,8 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
                 );
             }
             let texts: Vec<String> = docs.into_iter().map(|d| d.text).collect();
-            let pool = neardup::synth::sentences(&texts);
-            let opts = neardup::synth::SynthOptions {
+            let pool = synth::sentences(&texts);
+            let opts = synth::SynthOptions {
                 bytes: a.bytes,
                 dup_rate: a.dup_rate,
                 repeat_rate: a.repeat_rate,
@@ -223,7 +224,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let ((stats, labels_staged), docs_staged) = docs_out.stage(|docs| {
-                labels_out.stage(|labels| Ok(neardup::synth::generate(&pool, &opts, docs, labels)?))
+                labels_out.stage(|labels| Ok(synth::generate(&pool, &opts, docs, labels)?))
             })?;
             output::commit_all(vec![docs_staged, labels_staged])?;
             let mut out: Box<dyn Write> = if docs_out.is_stdout() || labels_out.is_stdout() {

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::PassageOptions;
 use super::fingerprint::Fingerprint;
-use crate::shingle::fmix64;
+use crate::hash::fmix64;
 
 /// Hash groups up to this size give all their pairs as seeds; larger ones
 /// give the neighbours of a context sort (see the module docs).

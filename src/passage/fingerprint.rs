@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn every_window_holds_a_selected_position() {
-        let hashes: Vec<u64> = (0..500u64).map(crate::shingle::fmix64).collect();
+        let hashes: Vec<u64> = (0..500u64).map(crate::hash::fmix64).collect();
         let mut out = Vec::new();
         winnow(&hashes, 8, &mut out);
         for s in 0..=hashes.len() - 8 {

@@ -312,7 +312,7 @@ impl CanonicalOrder {
             .enumerate()
             .map(|(d, (f, &w))| {
                 let h = f.iter().fold(w ^ f.len() as u64, |h, fp| {
-                    crate::shingle::fmix64(h.rotate_left(23) ^ fp.hash ^ u64::from(fp.pos))
+                    crate::hash::fmix64(h.rotate_left(23) ^ fp.hash ^ u64::from(fp.pos))
                 });
                 (h, d as u32)
             })
@@ -405,9 +405,9 @@ impl CanonicalOrder {
 /// A hash of a document's word hashes: with its fingerprints, what makes
 /// two documents one class of [`CanonicalOrder`].
 pub fn words_hash(words: &[u64]) -> u64 {
-    words.iter().fold(0x776f_7264 ^ words.len() as u64, |h, &w| {
-        crate::shingle::fmix64(h.rotate_left(31) ^ w)
-    })
+    words
+        .iter()
+        .fold(0x776f_7264 ^ words.len() as u64, |h, &w| crate::hash::fmix64(h.rotate_left(31) ^ w))
 }
 
 /// Passage detection parameters.

@@ -242,7 +242,7 @@ fn ascii_word_prefix(v: u64) -> usize {
     ((!word & HIGH).trailing_zeros() / 8) as usize
 }
 
-const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+const K1: u64 = crate::hash::GOLDEN;
 const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
 
 /// The hash of a normalized word: 8-byte little-endian chunks (the last one
@@ -288,7 +288,7 @@ fn word_hash_at(text: &[u8], start: usize, end: usize, ascii_lower: bool, seed: 
         // Only the word's own bytes get the case bit, not the padding.
         h = mix_chunk(h, v | (mask & keep));
     }
-    crate::shingle::fmix64(h)
+    crate::hash::fmix64(h)
 }
 
 #[cfg(test)]
@@ -389,7 +389,7 @@ mod tests {
         let naive = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
         let mut x = 12345u64;
         for _ in 0..20_000 {
-            x = crate::shingle::fmix64(x);
+            x = crate::hash::fmix64(x);
             // Bytes biased toward the interesting ranges.
             let bytes: [u8; 8] = std::array::from_fn(|i| {
                 let r = (x >> (8 * i)) as u8;

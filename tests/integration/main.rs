@@ -13,5 +13,8 @@ mod passage_scale;
 mod passages;
 mod regressions;
 mod scale;
+#[allow(dead_code)] // the generator is shared with the CLI and the benches
+#[path = "../../src/cli/synth.rs"]
+mod synth;
 mod truth;
 mod util;

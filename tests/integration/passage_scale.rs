@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::synth::Rng;
 use neardup::passage::{PassageGroup, PassageOptions, find_in_texts, find_in_texts_with};
-use neardup::synth::Rng;
 use neardup::text::{TextOptions, Tokenizer};
 
 use crate::util::{neardup, report, root, write};

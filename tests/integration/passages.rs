@@ -2,8 +2,8 @@
 //! text for the first and last words of each copy), a generated collection
 //! with planted passages, and the CLI.
 
+use crate::synth::Rng;
 use neardup::passage::{PassageOptions, find_in_texts};
-use neardup::synth::Rng;
 use neardup::text::TextOptions;
 
 use crate::util::{data, neardup, report};

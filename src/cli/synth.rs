@@ -13,11 +13,14 @@
 //! tests.
 //!
 //! Deterministic: the same seed text and options give the same bytes.
+//!
+//! A tool, not part of the engine: the `synth` subcommand, the benchmarks
+//! and the tests include this file (`#[path]`); the library does not export
+//! it.
 
-use std::io::Write;
+use std::io::{self, Write};
 
-use crate::error::{Error, Result};
-use crate::shingle::fmix64;
+use neardup::hash::fmix64;
 
 /// A small, fast, seeded generator (SplitMix64).
 #[derive(Debug, Clone)]
@@ -126,14 +129,14 @@ pub fn generate(
     opts: &SynthOptions,
     docs: &mut dyn Write,
     labels: &mut dyn Write,
-) -> Result<SynthStats> {
+) -> io::Result<SynthStats> {
     if pool.len() < 50 {
-        return Err(Error::Config(format!(
-            "synth needs seed text of at least 50 sentences, got {}",
-            pool.len()
-        )));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("synth needs seed text of at least 50 sentences, got {}", pool.len()),
+        ));
     }
-    let io = |e: std::io::Error| Error::io("synth output", e);
+    let io = |e: io::Error| io::Error::new(e.kind(), format!("synth output: {e}"));
     let mut rng = Rng::new(opts.seed);
     let words: Vec<&str> = pool.iter().flat_map(|s| s.split(' ')).filter(|w| w.len() > 3).collect();
     let wires: Vec<String> = (0..8).map(|_| paragraph(&mut rng, pool, 5)).collect();
@@ -251,6 +254,8 @@ fn sentence_bounds(text: &str) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
+    // Unused where a bench without the test harness includes this file.
+    #[allow(unused_imports)]
     use super::*;
 
     #[test]
