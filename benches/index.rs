@@ -15,11 +15,11 @@ use neardup::hash::fmix64;
 use neardup::ids::DocId;
 use neardup::lsh::{self, LargeBuckets, Link, LshParams};
 use neardup::minhash::jaccard_estimate;
-use neardup::pipeline::read_all;
 use neardup::shingle::{token_hashes, word_shingles};
 use neardup::simhash::{self, hamming};
 use neardup::simindex::{SimIndexParams, near_fingerprint_pairs};
 use neardup::source::{Input, SourceOptions};
+use neardup::stage::read::read_all;
 use neardup::text::{TextOptions, Tokenizer};
 
 fn shingle_sets() -> Vec<Vec<u64>> {

@@ -13,10 +13,11 @@ mod synth;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use neardup::passage::{PassageOptions, find_in_texts};
-use neardup::pipeline::{Config, Method, read_all};
 use neardup::progress::NoProgress;
 use neardup::source::{Input, SourceOptions};
+use neardup::stage::read::read_all;
 use neardup::text::TextOptions;
+use neardup::{Method, Options};
 use synth::{SynthOptions, generate, sentences};
 
 fn passage_bench(c: &mut Criterion) {
@@ -52,8 +53,9 @@ fn passage_bench(c: &mut Criterion) {
             )
         })
     });
-    let mut cfg = Config::new(vec![Input::Path(path)]);
+    let mut cfg = Options::new(vec![Input::Path(path)]);
     cfg.method = Method::None;
+    let cfg = cfg.build().unwrap();
     g.bench_function("passages run 10MB (file, 2 reads)", |b| {
         b.iter(|| {
             black_box(neardup::scan(&cfg, &NoProgress).unwrap().report.stats.repeated_passages)

@@ -19,9 +19,10 @@ use std::process::Command;
 mod synth;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use neardup::pipeline::{Config, read_all};
+use neardup::Options;
 use neardup::progress::NoProgress;
 use neardup::source::{Input, SourceOptions};
+use neardup::stage::read::read_all;
 use synth::{SynthOptions, generate, sentences};
 
 fn collection() -> PathBuf {
@@ -57,18 +58,20 @@ fn whole_run(c: &mut Criterion) {
             black_box(out.stdout)
         })
     });
-    let mut one_read = Config::new(vec![Input::Path(path.clone())]);
+    let mut one_read = Options::new(vec![Input::Path(path.clone())]);
     one_read.passages = None;
     one_read.exact_verify = false;
+    let one_read = one_read.build().unwrap();
     g.bench_function("neardup scan --no-passages --verify estimate", |b| {
         b.iter(|| black_box(neardup::scan(&one_read, &NoProgress).unwrap().report.stats.clusters))
     });
-    let mut cfg = Config::new(vec![Input::Path(path.clone())]);
+    let mut cfg = Options::new(vec![Input::Path(path.clone())]);
     cfg.passages = None;
+    let cfg = cfg.build().unwrap();
     g.bench_function("neardup scan --no-passages", |b| {
         b.iter(|| black_box(neardup::scan(&cfg, &NoProgress).unwrap().report.stats.clusters))
     });
-    let with_passages = Config::new(vec![Input::Path(path.clone())]);
+    let with_passages = Options::new(vec![Input::Path(path.clone())]).build().unwrap();
     g.bench_function("neardup scan (with passages)", |b| {
         b.iter(|| {
             black_box(neardup::scan(&with_passages, &NoProgress).unwrap().report.stats.clusters)

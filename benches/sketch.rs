@@ -7,9 +7,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use neardup::minhash::{MinHasher, Variant};
-use neardup::pipeline::read_all;
 use neardup::shingle::word_shingles;
 use neardup::source::{Input, SourceOptions};
+use neardup::stage::read::read_all;
 use neardup::text::{TextOptions, Tokenizer};
 
 fn texts() -> Vec<String> {

@@ -50,4 +50,6 @@ for c in "${collections[@]}"; do
   fi
 done
 cd "$out"
+# Messages name the output folder: the same run elsewhere prints the same.
+sed -i "s|$out|OUT|g" ./*.stdout ./*.stderr
 sha256sum $(ls | grep -v '^synth-' | sort)

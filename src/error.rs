@@ -37,10 +37,67 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// An option has a value the library cannot work with. The message
-    /// names the flag to change.
+    /// An option has a value the library cannot work with, or options do
+    /// not go together. The message names the flag to change.
     #[error("{0}")]
-    Config(String),
+    InvalidOption(String),
+    /// A file read whole (labels, a report) is not what it must be.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, for line-oriented files.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The inputs changed between two reads of one run (records added,
+    /// removed or reordered), so the second read cannot be matched to the
+    /// first.
+    #[error(
+        "the inputs changed between the two reads for {purpose} ({before} records, then {after})"
+    )]
+    InputChanged {
+        /// The stage that read again.
+        purpose: &'static str,
+        /// Records of the first read.
+        before: usize,
+        /// Records of the second read.
+        after: usize,
+    },
+    /// An input that can be read only once (stdin, a pipe) would be read
+    /// again: the read planner ([`crate::plan`]) saves such inputs first.
+    #[error(
+        "{name} can be read only once and this run reads its input twice: save it first (crate::plan::prepare)"
+    )]
+    ReadOnce {
+        /// The input as named.
+        name: String,
+    },
+    /// A stream input could not be saved to a temporary file.
+    #[error("cannot save {name} to a temporary file")]
+    Spool {
+        /// The input as named.
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start --threads {threads}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// The underlying error.
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// More documents than document ids (`u32`).
+    #[error("more than 4 billion documents")]
+    TooManyDocuments,
+    /// An internal check failed: a bug in neardup, to report.
+    #[error("BUG: {0}")]
+    Bug(String),
     /// A bad record under strict mode (`--strict`), where skips are fatal.
     #[error("{0} (stopped because of --strict; without it the record is skipped and counted)")]
     Strict(Skip),

@@ -157,7 +157,11 @@ pub fn read_labels(path: &Path) -> Result<HashMap<String, String>> {
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |m: &str| Error::Config(format!("{}:{}: {m}", path.display(), i + 1));
+        let bad = |m: &str| Error::BadFile {
+            path: path.to_path_buf(),
+            line: Some(i as u64 + 1),
+            message: m.to_owned(),
+        };
         let v: serde_json::Value =
             serde_json::from_str(&line).map_err(|e| bad(&format!("malformed JSON: {e}")))?;
         let id = v.get("id").and_then(label_string).ok_or_else(|| bad("no \"id\""))?;
@@ -219,12 +223,13 @@ pub fn read_report_ids(path: &Path) -> Result<ReportIds> {
     let text = crate::source::open_decompressed(path)
         .and_then(std::io::read_to_string)
         .map_err(|e| Error::io(path, e))?;
-    let bad = |m: String| {
-        Error::Config(format!(
-            "{}: not a neardup report: {m} (give the report written by `neardup scan -o`, \
-             not the collection)",
-            path.display()
-        ))
+    let bad = |m: String| Error::BadFile {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!(
+            "not a neardup report: {m} (give the report written by `neardup scan -o`, not the \
+             collection)"
+        ),
     };
     let members = |c: &serde_json::Value| -> Result<Vec<String>> {
         c.get("members")

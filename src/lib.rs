@@ -29,24 +29,29 @@
 //! ```
 
 pub mod cluster;
+pub mod config;
 pub mod error;
 pub mod eval;
 pub mod hash;
 pub mod ids;
 pub mod lsh;
+pub mod method;
 pub mod minhash;
 pub mod passage;
 pub mod pipeline;
+pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod shingle;
 pub mod simhash;
 pub mod simindex;
 pub mod source;
+pub mod stage;
 pub mod tempfiles;
 pub mod text;
 pub mod verify;
 
+pub use config::{Config, Method, Options};
 pub use error::{Error, Result, Skip, SkipReason};
 pub use ids::{DocId, Span};
-pub use pipeline::{Config, Outcome, scan};
+pub use pipeline::{Outcome, scan, scan_source};

@@ -1,16 +1,18 @@
-//! Arguments → a validated library [`Config`]. The library never sees clap.
+//! Arguments → a validated library [`Config`], made ready to read its
+//! inputs as often as it needs ([`neardup::plan`]). The library never sees
+//! clap.
 
-use neardup::Config;
 use neardup::cluster::Keep;
 use neardup::lsh::LshParams;
 use neardup::minhash::Variant;
 use neardup::passage::PassageOptions;
+use neardup::plan::{Later, Prepared};
 use neardup::shingle::ShingleKind;
 use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
+use neardup::{Config, Method, Options};
 
 use super::args::{Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg};
-use neardup::pipeline::{Method, Spool};
 use neardup::simhash::Weighting;
 
 /// The most worker threads a run starts: 4 per available core, at most
@@ -20,27 +22,29 @@ pub fn max_threads() -> usize {
     (4 * cores).min(1024)
 }
 
-/// [`Config::validate`], its complaints (an option value out of range,
+/// A library error, its complaints about options (a value out of range,
 /// options that do not go together) being usage errors (exit 2).
-pub fn validate(cfg: &Config) -> anyhow::Result<()> {
-    cfg.validate().map_err(|e| match e {
-        neardup::Error::Config(m) => super::UsageError(m).into(),
+fn usage(e: neardup::Error) -> anyhow::Error {
+    match e {
+        neardup::Error::InvalidOption(m) => super::UsageError(m).into(),
         e => anyhow::Error::from(e),
-    })
+    }
 }
 
-/// Builds and validates the configuration. Where the run reads its input
-/// twice (see [`neardup::pipeline::spool_inputs`]; `two_reads` for dedup),
-/// stdin and pipes are first saved to temporary files that live as long as
-/// the returned guards. Repeated passages are searched only when an output
-/// uses them (`passages_used`; a dedup without `--strip-repeats`, report
-/// or page does not) and `--no-passages` is not given.
+/// Builds and freezes the configuration and plans its reads: where the run
+/// reads its input more than once (`later`: the reads the caller makes
+/// after the scan), stdin and pipes are first saved to temporary files
+/// that live as long as the returned value. Repeated passages are searched
+/// only when an output uses them (`passages_used`; a dedup without
+/// `--strip-repeats`, report or page does not) and `--no-passages` is not
+/// given. `near_duplicates: false` finds passages only.
 pub fn build(
     a: &Common,
-    two_reads: bool,
+    later: Later,
     passages_used: bool,
-) -> anyhow::Result<(Config, Vec<Spool>)> {
-    let mut cfg = Config::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
+    near_duplicates: bool,
+) -> anyhow::Result<Prepared> {
+    let mut cfg = Options::new(a.inputs.iter().map(|s| Input::parse(s)).collect());
     cfg.source = SourceOptions {
         id_field: a.id_field.clone(),
         text_field: a.text_field.clone(),
@@ -98,10 +102,14 @@ pub fn build(
     cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
-    validate(&cfg)?; // --min-passage is checked even where it is not used
+    if !near_duplicates {
+        cfg.method = Method::None;
+    }
+    cfg.validate().map_err(usage)?; // --min-passage is checked even where it is not used
     if !passages_used {
         cfg.passages = None;
     }
-    let spool = neardup::pipeline::spool_inputs(&mut cfg, two_reads || a.html.is_some())?;
-    Ok((cfg, spool))
+    let cfg: Config = cfg.build().map_err(usage)?;
+    let later = Later { texts: later.texts || a.html.is_some(), ..later };
+    Ok(neardup::plan::prepare(cfg, later)?)
 }

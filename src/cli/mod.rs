@@ -203,7 +203,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             let inputs: Vec<_> = a.from.iter().map(|s| neardup::source::Input::parse(s)).collect();
             neardup::source::check_inputs(&inputs)?;
             let opts = neardup::source::SourceOptions::default();
-            let (docs, skipped) = neardup::pipeline::read_all(&inputs, &opts);
+            let (docs, skipped) = neardup::stage::read::read_all(&inputs, &opts);
             for s in &skipped {
                 eprintln!("neardup: skipped {}", summary::printable(&s.to_string()));
             }
@@ -273,16 +273,18 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             // Passages only where an output shows or uses them: a plain
             // dedup writes the same collection without them.
             let passages_used = a.strip_repeats || a.report.is_some() || a.common.html.is_some();
-            let (cfg, _spool) = config::build(&a.common, true, passages_used)?;
-            let display = progress_for(&a.common, &cfg);
-            let outcome = neardup::scan(&cfg, &display)?;
+            let later = neardup::plan::Later { dedup: true, texts: false };
+            let prepared = config::build(&a.common, later, passages_used, true)?;
+            let cfg = &prepared.config;
+            let display = progress_for(&a.common, cfg);
+            let outcome = neardup::scan(cfg, &display)?;
             check_something_read(&outcome.report, a.common.quiet)?;
             let mut staged = Vec::new();
             display.stage("write -o");
             let (written, s) = out.stage(|w| {
                 let mut w = progress::Counting::new(w, &display);
-                Ok(neardup::pipeline::write_deduplicated(
-                    &cfg,
+                Ok(neardup::stage::dedup::write_deduplicated(
+                    cfg,
                     &outcome,
                     a.strip_repeats,
                     &mut w,
@@ -291,7 +293,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             })?;
             staged.push(s);
             if let Some(html) = &html_out {
-                staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
+                staged.push(stage_html(html, cfg, &outcome.report, &display)?);
             }
             if let Some(r) = &report_out {
                 let format = a.common.format.unwrap_or(Format::Json);
@@ -351,13 +353,11 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     )?;
     // Labels are read before the run: a missing or bad file fails at once.
     let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
-    let (mut cfg, _spool) = config::build(&a.common, false, true)?;
-    if !near_duplicates {
-        cfg.method = neardup::pipeline::Method::None;
-        config::validate(&cfg)?;
-    }
-    let display = progress_for(&a.common, &cfg);
-    let mut outcome = neardup::scan(&cfg, &display)?;
+    let prepared =
+        config::build(&a.common, neardup::plan::Later::default(), true, near_duplicates)?;
+    let cfg = &prepared.config;
+    let display = progress_for(&a.common, cfg);
+    let mut outcome = neardup::scan(cfg, &display)?;
     check_something_read(&outcome.report, a.common.quiet)?;
     if let Some(truth) = &truth {
         let ids = neardup::eval::ReportIds::of(&outcome.report);
@@ -369,7 +369,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     }
     let mut staged = Vec::new();
     if let Some(html) = &html_out {
-        staged.push(stage_html(html, &cfg, &outcome.report, &display)?);
+        staged.push(stage_html(html, cfg, &outcome.report, &display)?);
     }
     let report = &outcome.report;
     match (&report_out, a.common.format) {
@@ -417,7 +417,7 @@ fn stage_html(
 ) -> anyhow::Result<output::Staged> {
     display.stage("html: read texts");
     let shown = neardup::report::html::documents_shown(report);
-    let texts = neardup::pipeline::read_texts(cfg, &shown, display)?;
+    let texts = neardup::stage::read::read_texts(cfg, &shown, display)?;
     display.stage("write --html");
     let ((), staged) = out.stage(|w| {
         let mut w = progress::Counting::new(w, display);

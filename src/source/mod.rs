@@ -188,6 +188,61 @@ enum Unit {
     Failed(Skip),
 }
 
+/// Where a run's records come from: the seam every reading stage goes
+/// through. A source yields the same records in the same order on every
+/// pass ([`Source::records`]); a stage that needs the input again simply
+/// starts another pass, and the read planner ([`crate::plan`]) makes sure
+/// that is possible before the run starts.
+///
+/// Today's source is [`Inputs`] (folders, JSON Lines files, stdin); a
+/// Parquet reader or a persisted index plugs in here, yielding
+/// [`RawRecord`]s that [`RawRecord::parse`] turns into documents.
+pub trait Source: Sync {
+    /// A new pass over every record, from the start, in the source's order.
+    fn records(&self) -> Box<dyn Iterator<Item = Result<RawRecord, Skip>> + '_>;
+
+    /// How records are parsed (field names, the record size limit).
+    fn options(&self) -> &SourceOptions;
+
+    /// The parts of the source that can be read only once (stdin, pipes),
+    /// by name. A run that reads more than once must first save them (the
+    /// planner does), or fail naming them.
+    fn read_once(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Files, folders and stdin, as named on a command line: the [`Source`]
+/// of a run over [`Input`]s.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The inputs, read in this order.
+    pub inputs: &'a [Input],
+    /// How records are parsed.
+    pub options: &'a SourceOptions,
+}
+
+impl Source for Inputs<'_> {
+    fn records(&self) -> Box<dyn Iterator<Item = Result<RawRecord, Skip>> + '_> {
+        Box::new(Reader::new(self.inputs, self.options))
+    }
+
+    fn options(&self) -> &SourceOptions {
+        self.options
+    }
+
+    fn read_once(&self) -> Vec<String> {
+        self.inputs
+            .iter()
+            .filter(|i| i.is_stream())
+            .map(|i| match i {
+                Input::Path(p) => p.display().to_string(),
+                _ => "- (stdin)".to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// Streams [`RawRecord`]s from a list of inputs, in order: inputs as given,
 /// folders in sorted path order, lines in file order.
 pub struct Reader {

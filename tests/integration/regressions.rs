@@ -1,8 +1,8 @@
 //! Defects found in review, each pinned by the input that showed it.
 
-use neardup::pipeline::{Config, Method};
 use neardup::progress::NoProgress;
 use neardup::source::Input;
+use neardup::{Method, Options};
 
 use crate::util::{PASSAGE, neardup, write};
 
@@ -20,10 +20,10 @@ fn passages_after_a_batch_of_only_skips() {
     let dir = tempfile::tempdir().unwrap();
     let skips = write(dir.path(), "skips.jsonl", b"[1]\n[2]\n{\"text\": \"\"}\n");
     let doc = write(dir.path(), "doc.txt", format!("{PASSAGE}\n\n{PASSAGE}").as_bytes());
-    let mut cfg = Config::new(vec![Input::Path(skips.into()), Input::Path(doc.into())]);
+    let mut cfg = Options::new(vec![Input::Path(skips.into()), Input::Path(doc.into())]);
     cfg.method = Method::None;
     cfg.batch_bytes = 1; // one record per batch
-    let out = neardup::scan(&cfg, &NoProgress).unwrap();
+    let out = neardup::scan(&cfg.build().unwrap(), &NoProgress).unwrap();
     assert_eq!(out.report.stats.skipped, 2);
     assert_eq!(out.report.stats.too_short_documents, 1);
     assert_eq!(out.report.passages.len(), 1);

@@ -1,0 +1,241 @@
+//! A run's parameters: [`Options`] is the builder (public fields with
+//! defaults), [`Options::build`] checks them and freezes them into a
+//! [`Config`], the immutable value every stage reads. A `Config` always
+//! holds valid options; to change one, take the options back
+//! ([`Config::into_options`]) and build again.
+
+use crate::cluster::Keep;
+use crate::error::{Error, Result};
+use crate::lsh::LshParams;
+use crate::minhash::Variant;
+use crate::passage::PassageOptions;
+use crate::shingle::ShingleKind;
+use crate::simhash::Weighting;
+use crate::source::{Input, SourceOptions};
+use crate::text::TextOptions;
+
+/// Every parameter of a run, before it is checked (see [`Options::build`]).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files, folders or stdin, read in this order.
+    pub inputs: Vec<Input>,
+    /// JSON field names.
+    pub source: SourceOptions,
+    /// Normalization.
+    pub text: TextOptions,
+    /// Word or character shingles and their size.
+    pub shingle: ShingleKind,
+    /// MinHash signature length.
+    pub num_perm: usize,
+    /// MinHash variant.
+    pub variant: Variant,
+    /// Jaccard threshold.
+    pub threshold: f64,
+    /// Bands × rows; `None` chooses them from the threshold.
+    pub lsh: Option<LshParams>,
+    /// Seed of every hash.
+    pub seed: u64,
+    /// Representative choice for dedup.
+    pub keep: Keep,
+    /// Worker threads; 0 uses all cores.
+    pub threads: usize,
+    /// Stop at the first bad record instead of skipping it.
+    pub strict: bool,
+    /// Put timing in the report.
+    pub timing: bool,
+    /// Raw bytes per batch handed to the workers.
+    pub batch_bytes: usize,
+    /// Skips listed one by one in the report; all are counted by reason.
+    pub max_skips: usize,
+    /// How near-duplicate documents are found (`None` for passages alone).
+    pub method: Method,
+    /// SimHash: largest Hamming distance between near-duplicates.
+    pub hamming: u32,
+    /// SimHash: shingle weights.
+    pub weighting: Weighting,
+    /// MinHash: decide pairs whose estimate is within 4σ of the threshold by
+    /// the exact Jaccard of their shingle sets (one more read of the input,
+    /// only of those documents). Off: the estimate decides every pair.
+    pub exact_verify: bool,
+    /// Find repeated passages; `None` turns them off. Passages read the
+    /// input again (see [`crate::plan`]).
+    pub passages: Option<PassageOptions>,
+}
+
+impl Options {
+    /// Defaults for `inputs`: 5-word shingles, 128 one-permutation MinHash
+    /// values, Jaccard 0.8, automatic bands × rows, seed 0.
+    pub fn new(inputs: Vec<Input>) -> Options {
+        Options {
+            inputs,
+            source: SourceOptions::default(),
+            text: TextOptions::default(),
+            shingle: ShingleKind::Words(5),
+            num_perm: 128,
+            variant: Variant::OnePermutation,
+            threshold: 0.8,
+            lsh: None,
+            seed: 0,
+            keep: Keep::First,
+            threads: 0,
+            strict: false,
+            timing: true,
+            batch_bytes: 16 << 20,
+            max_skips: 10_000,
+            method: Method::MinHash,
+            hamming: 3,
+            weighting: Weighting::Tf,
+            exact_verify: true,
+            passages: Some(PassageOptions::default()),
+        }
+    }
+
+    /// Checks every parameter and freezes them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`], whose message names the flag to change.
+    pub fn build(self) -> Result<Config> {
+        self.validate()?;
+        let lsh = self.lsh.unwrap_or_else(|| LshParams::optimal(self.threshold, self.num_perm));
+        Ok(Config { options: self, lsh })
+    }
+
+    /// Checks every parameter without freezing them (for a caller that
+    /// changes some afterwards); the message names the flag to change.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidOption(m));
+        if self.inputs.is_empty() {
+            return bad("no input given: name files, folders or - for stdin".into());
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return bad(format!("--threshold {} must be in (0, 1]", self.threshold));
+        }
+        if !(1..=4096).contains(&self.num_perm) {
+            return bad(format!("--num-perm {} must be between 1 and 4096", self.num_perm));
+        }
+        let k = self.shingle.size();
+        if !(1..=64).contains(&k) {
+            return bad(format!("--ngram/--char-ngram {k} must be between 1 and 64"));
+        }
+        if let Some(p) = self.lsh {
+            if p.bands == 0 || p.rows == 0 || p.bands * p.rows > self.num_perm {
+                return bad(format!(
+                    "--bands {} x --rows {} must be at least 1 x 1 and at most --num-perm {}",
+                    p.bands, p.rows, self.num_perm
+                ));
+            }
+        }
+        let stdin = |i: &&Input| match i {
+            Input::Stdin => true,
+            Input::Spooled { name, .. } => name == "-",
+            Input::Path(_) => false,
+        };
+        if self.inputs.iter().filter(stdin).count() > 1 {
+            return bad("- (stdin) can be given only once".into());
+        }
+        if !(1..=u64::from(u32::MAX)).contains(&self.source.max_record_bytes) {
+            return bad(format!(
+                "--max-doc-bytes {} must be between 1 and {} (4 GiB)",
+                self.source.max_record_bytes,
+                u32::MAX
+            ));
+        }
+        if let Some(p) = self.passages {
+            if !(2..=100_000).contains(&p.min_words) {
+                return bad(format!("--min-passage {} must be between 2 and 100000", p.min_words));
+            }
+            if p.min_words < p.k {
+                return bad(format!(
+                    "--min-passage {} must be at least {} words",
+                    p.min_words, p.k
+                ));
+            }
+        }
+        if self.method.simhash() && self.hamming > 12 {
+            return bad(format!(
+                "--hamming {} is too large: at most 12 bits (the index needs C(k+3, k) tables)",
+                self.hamming
+            ));
+        }
+        if self.method == Method::None && self.passages.is_none() {
+            return bad("nothing to do: both near-duplicates and passages are off".into());
+        }
+        Ok(())
+    }
+}
+
+/// Checked, frozen options (see [`Options::build`]); read through `Deref`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    options: Options,
+    lsh: LshParams,
+}
+
+impl std::ops::Deref for Config {
+    type Target = Options;
+    fn deref(&self) -> &Options {
+        &self.options
+    }
+}
+
+impl Config {
+    /// The options, to change some and build again.
+    pub fn into_options(self) -> Options {
+        self.options
+    }
+
+    /// The bands × rows in effect.
+    pub fn lsh_params(&self) -> LshParams {
+        self.lsh
+    }
+
+    /// The same options reading other inputs (the read planner's saved
+    /// copies of streams: the inputs it replaces name the same records).
+    pub(crate) fn with_inputs(&self, inputs: Vec<Input>) -> Config {
+        Config { options: Options { inputs, ..self.options.clone() }, lsh: self.lsh }
+    }
+
+    /// The worker threads of the run.
+    pub(crate) fn pool(&self) -> Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|source| Error::ThreadPool { threads: self.threads, source })
+    }
+}
+
+/// How near-duplicate documents are found: which of the registered
+/// similarity methods run (see [`crate::method`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Not at all (passages alone).
+    None,
+    /// MinHash LSH, verified by the Jaccard estimate.
+    #[default]
+    MinHash,
+    /// SimHash with permuted block tables, verified by Hamming distance.
+    SimHash,
+    /// Both; a pair found by either joins a cluster, and the report says
+    /// which method found each pair.
+    Both,
+}
+
+impl Method {
+    /// Whether MinHash runs.
+    pub fn minhash(self) -> bool {
+        matches!(self, Method::MinHash | Method::Both)
+    }
+    /// Whether SimHash runs.
+    pub fn simhash(self) -> bool {
+        matches!(self, Method::SimHash | Method::Both)
+    }
+    /// The name in options and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::None => "none",
+            Method::MinHash => "minhash",
+            Method::SimHash => "simhash",
+            Method::Both => "both",
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! MinHash LSH: signatures of the shingle set, candidates from band keys
+//! ([`crate::lsh`]), verified by the Jaccard estimate and, near the
+//! threshold, by the exact Jaccard of the shingle sets ([`crate::verify`]).
+
+use rayon::prelude::*;
+
+use super::{PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
+use crate::cluster::UnionFind;
+use crate::config::Config;
+use crate::error::Result;
+use crate::ids::DocId;
+use crate::lsh::{self, LshParams};
+use crate::minhash::{MinHasher, Signature, jaccard_estimate};
+use crate::report::model::{Pair, Stats, round4};
+use crate::verify::{self, VerifiedPair};
+
+/// MinHash LSH (see the module doc).
+#[derive(Debug)]
+pub struct MinHashMethod {
+    hasher: MinHasher,
+    lsh: LshParams,
+    num_perm: usize,
+    threshold: f64,
+    exact: bool,
+}
+
+/// What MinHash keeps per document.
+#[derive(Debug)]
+pub(crate) struct MinHashSketch {
+    signature: Signature,
+    /// Shingles made (repeats counted): bounds the values behind an estimate.
+    pub(crate) shingles: u32,
+    /// The exact shingle set of a short document (see [`verify::Evidence`]).
+    short_set: Option<Box<[u64]>>,
+}
+
+impl MinHashMethod {
+    /// The method with `cfg`'s signature length, seed, variant, bands ×
+    /// rows, threshold and verification.
+    pub fn new(cfg: &Config) -> MinHashMethod {
+        MinHashMethod {
+            hasher: MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant),
+            lsh: cfg.lsh_params(),
+            num_perm: cfg.num_perm,
+            threshold: cfg.threshold,
+            exact: cfg.exact_verify,
+        }
+    }
+}
+
+/// A 64-bit key of what a document's similarity depends on: its signature,
+/// and the exact shingle set of a short document. Documents with equal keys
+/// are one document to the LSH stage.
+fn content_key(d: &MinHashSketch) -> u64 {
+    let mut bytes: Vec<u8> = d.signature.iter().flat_map(|v| v.to_le_bytes()).collect();
+    for s in d.short_set.iter().flatten() {
+        bytes.extend_from_slice(&s.to_le_bytes());
+    }
+    crate::hash::bytes(&bytes, 0)
+}
+
+impl SimilarityMethod for MinHashMethod {
+    fn name(&self) -> &'static str {
+        "minhash"
+    }
+
+    fn rereads(&self) -> bool {
+        self.exact
+    }
+
+    fn sketch(&self, doc: Shingled<'_>, _scratch: &mut Vec<u64>) -> Sketch {
+        Box::new(MinHashSketch {
+            signature: self.hasher.sign(doc.shingles),
+            shingles: u32::try_from(doc.shingles.len()).unwrap_or(u32::MAX),
+            short_set: verify::short_set(doc.shingles, self.num_perm),
+        })
+    }
+
+    fn pairs(&self, input: &PairInput<'_>, stats: &mut Stats) -> Result<Vec<ScoredPair>> {
+        let docs: Vec<&MinHashSketch> = input.sketches.iter().map(downcast).collect();
+        let lsh = &self.lsh;
+        let keys: Vec<Box<[u64]>> = docs
+            .par_iter()
+            .map(|d| {
+                let mut k = Vec::with_capacity(lsh.bands);
+                lsh.band_keys(&d.signature, &mut k);
+                k.into_boxed_slice()
+            })
+            .collect();
+        let signatures: Vec<&[u32]> = docs.iter().map(|d| &d.signature[..]).collect();
+        let counts: Vec<u32> = docs.iter().map(|d| d.shingles).collect();
+        let short_sets: Vec<Option<&[u64]>> = docs.iter().map(|d| d.short_set.as_deref()).collect();
+        let evidence = verify::Evidence {
+            signatures: &signatures,
+            shingle_counts: &counts,
+            short_sets: &short_sets,
+            threshold: self.threshold,
+            exact: self.exact,
+        };
+        let content: Vec<u64> = docs.par_iter().map(|d| content_key(d)).collect();
+        let large = lsh::LargeBuckets {
+            signatures: &signatures,
+            content: &content,
+            link: |a, b| evidence.link(a, b),
+            threshold: self.threshold,
+        };
+        let candidates = lsh::candidates(&keys, lsh, &large).pairs;
+        drop(keys);
+        drop(content);
+        stats.candidate_pairs = candidates.len() as u64;
+        let (accepted, check) = evidence.judge(&candidates);
+        drop(candidates);
+        let verified = self.verify_near_threshold(input, accepted, &check, stats)?;
+        Ok(verified.into_iter().map(|p| ScoredPair { a: p.a, b: p.b, score: p.score }).collect())
+    }
+
+    fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {
+        let (a, b): (&MinHashSketch, &MinHashSketch) = (downcast(a), downcast(b));
+        jaccard_estimate(&a.signature, &b.signature)
+    }
+
+    fn describe(&self, score: f64, pair: &mut Pair) {
+        pair.jaccard = Some(round4(score));
+    }
+}
+
+impl MinHashMethod {
+    /// The exact checks of MinHash verification: `check` holds the pairs
+    /// whose estimate lies within 4σ of the threshold; they are decided by
+    /// the exact Jaccard of their shingle sets, rebuilt in a streaming
+    /// re-read of just those documents, and join `accepted`. Returns the
+    /// accepted pairs sorted by `(a, b)`, each scored by its exact Jaccard
+    /// where checked, else by its estimate.
+    fn verify_near_threshold(
+        &self,
+        input: &PairInput<'_>,
+        mut accepted: Vec<VerifiedPair>,
+        check: &[(DocId, DocId)],
+        stats: &mut Stats,
+    ) -> Result<Vec<VerifiedPair>> {
+        let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
+        uncertain.sort_by_key(|&(a, b)| (b, a));
+        // A pair whose documents are already joined by accepted pairs cannot
+        // change a cluster: it is not checked. Ranges come in input order
+        // (whatever the thread count), so what is checked is deterministic.
+        let mut joined = UnionFind::new(input.record_doc.len()); // ≥ documents
+        for p in &accepted {
+            joined.union(p.a.0, p.b.0);
+        }
+        let mut checked_pairs = 0u64;
+        if !uncertain.is_empty() {
+            input.progress.stage("exact check");
+        }
+        input.reread_shingle_sets(&uncertain, "exact verification", |range, live| {
+            let open: Vec<(u32, u32)> = uncertain[range]
+                .iter()
+                .copied()
+                .filter(|&(a, b)| joined.find(a) != joined.find(b))
+                .collect();
+            checked_pairs += open.len() as u64;
+            let checked: Vec<VerifiedPair> = open
+                .par_iter()
+                .filter_map(|&(a, b)| {
+                    let j = verify::exact_jaccard(live.get(&a)?, live.get(&b)?);
+                    (j >= self.threshold).then_some(VerifiedPair {
+                        a: DocId(a),
+                        b: DocId(b),
+                        score: j,
+                    })
+                })
+                .collect();
+            for p in &checked {
+                joined.union(p.a.0, p.b.0);
+            }
+            accepted.extend(checked);
+        })?;
+        stats.exact_checked_pairs = checked_pairs;
+        accepted.par_sort_unstable_by_key(|p| (p.a, p.b));
+        Ok(accepted)
+    }
+}

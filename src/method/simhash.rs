@@ -1,0 +1,64 @@
+//! SimHash: a 64-bit fingerprint per document (shingles weighted by
+//! frequency, optionally tf-idf), pairs within a Hamming distance found
+//! with permuted block tables ([`crate::simindex`]); exact in the distance,
+//! so no verification follows.
+
+use super::{PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
+use crate::config::Config;
+use crate::error::Result;
+use crate::report::model::{Pair, Stats};
+use crate::simhash::{self, Weighting};
+use crate::simindex::{self, SimIndexParams};
+
+/// SimHash (see the module doc).
+#[derive(Debug)]
+pub struct SimHashMethod {
+    index: SimIndexParams,
+    tfidf: bool,
+}
+
+impl SimHashMethod {
+    /// The method with `cfg`'s Hamming distance and weighting.
+    pub fn new(cfg: &Config) -> SimHashMethod {
+        SimHashMethod {
+            index: SimIndexParams::new(cfg.hamming),
+            tfidf: cfg.weighting == Weighting::TfIdf,
+        }
+    }
+}
+
+impl SimilarityMethod for SimHashMethod {
+    fn name(&self) -> &'static str {
+        "simhash"
+    }
+
+    fn needs_document_frequencies(&self) -> bool {
+        self.tfidf
+    }
+
+    fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>) -> Sketch {
+        let fp = match doc.df {
+            Some(df) if self.tfidf => simhash::fingerprint(doc.shingles, |h| df.idf(h), scratch),
+            _ => simhash::fingerprint(doc.shingles, |_| 1.0, scratch),
+        };
+        Box::new(fp)
+    }
+
+    fn pairs(&self, input: &PairInput<'_>, stats: &mut Stats) -> Result<Vec<ScoredPair>> {
+        let fps: Vec<u64> = input.sketches.iter().map(|s| *downcast::<u64>(s)).collect();
+        let pairs = simindex::near_pairs(&fps, &self.index);
+        stats.simhash_pairs = pairs.len() as u64;
+        stats.simhash_table_bytes = fps.len() as u64 * 12;
+        Ok(pairs.into_iter().map(|(a, b, d)| ScoredPair { a, b, score: f64::from(d) }).collect())
+    }
+
+    fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {
+        let (a, b) = (*downcast::<u64>(a), *downcast::<u64>(b));
+        1.0 - f64::from(simhash::hamming(a, b)) / 64.0
+    }
+
+    fn describe(&self, score: f64, pair: &mut Pair) {
+        // The score is the distance, a whole number of bits.
+        pair.hamming = Some(score as u32);
+    }
+}

@@ -1,0 +1,199 @@
+//! The read planner: the one place that knows how often a run reads its
+//! input, and so the one place that decides when inputs that can be read
+//! only once (stdin, pipes, process substitutions) are saved to temporary
+//! files first.
+//!
+//! Each stage declares its reads: the sketch stage reads every record once;
+//! a method may ask for a read before it ([`SimilarityMethod::needs_document_frequencies`])
+//! and for a re-read of some documents ([`SimilarityMethod::rereads`]);
+//! passages re-read the documents in a chain and then the documents of
+//! each passage's first occurrence; and the caller may read again after
+//! the scan ([`Later`]: a dedup write, the texts of an HTML page). The
+//! plan lists the passes in order ([`ReadPlan::passes`]); a pass that is
+//! not needed at run time (no pair to check, no passage) reads nothing.
+//!
+//! [`SimilarityMethod::needs_document_frequencies`]: crate::method::SimilarityMethod::needs_document_frequencies
+//! [`SimilarityMethod::rereads`]: crate::method::SimilarityMethod::rereads
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::source::Input;
+
+/// Reads the caller makes after the scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Later {
+    /// A dedup write (every record again).
+    pub dedup: bool,
+    /// The texts of some documents (an HTML page).
+    pub texts: bool,
+}
+
+/// One pass over the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Document frequencies of shingles, before sketching (SimHash tf-idf).
+    DocumentFrequencies,
+    /// The first read: every record parsed and sketched.
+    Sketch,
+    /// The documents of pairs near the threshold, for their exact
+    /// similarity (MinHash exact verification).
+    ExactCheck,
+    /// The documents that take part in a passage chain.
+    Passages,
+    /// The documents holding each passage's first occurrence.
+    PassageTexts,
+    /// Every record, written by a dedup.
+    Dedup,
+    /// The documents an HTML page shows.
+    Texts,
+}
+
+/// The passes of a run, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPlan {
+    passes: Vec<Pass>,
+}
+
+impl ReadPlan {
+    /// The passes `cfg` makes, then those of `later`.
+    pub fn of(cfg: &Config, later: Later) -> ReadPlan {
+        let methods = crate::method::registered(cfg);
+        let mut passes = Vec::new();
+        if methods.iter().any(|m| m.needs_document_frequencies()) {
+            passes.push(Pass::DocumentFrequencies);
+        }
+        passes.push(Pass::Sketch);
+        if methods.iter().any(|m| m.rereads()) {
+            passes.push(Pass::ExactCheck);
+        }
+        if cfg.passages.is_some() {
+            passes.extend([Pass::Passages, Pass::PassageTexts]);
+        }
+        if later.dedup {
+            passes.push(Pass::Dedup);
+        }
+        if later.texts {
+            passes.push(Pass::Texts);
+        }
+        ReadPlan { passes }
+    }
+
+    /// The passes, in order.
+    pub fn passes(&self) -> &[Pass] {
+        &self.passes
+    }
+
+    /// How many times the input is read, at most.
+    pub fn reads(&self) -> usize {
+        self.passes.len()
+    }
+}
+
+/// A run made ready to read its input as often as its plan says.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The configuration to run: streams replaced by their saved copies.
+    pub config: Config,
+    /// The passes it makes.
+    pub plan: ReadPlan,
+    /// The saved copies, removed when this is dropped.
+    _spools: Vec<Spool>,
+}
+
+/// A stream input saved to a temporary file, removed when this is dropped.
+#[derive(Debug)]
+struct Spool {
+    // Removed first, then unregistered (fields drop in this order).
+    _path: tempfile::TempPath,
+    _registered: crate::tempfiles::Registered,
+}
+
+/// Plans the reads of `cfg` and `later` and, when there is more than one,
+/// saves the inputs that can be read only once ([`Input::is_stream`]) to
+/// temporary files, which live as long as the returned value. Lines longer
+/// than the record limit are cut just past it (they are skipped all the
+/// same), so a stream that never ends a line does not fill the disk.
+pub fn prepare(cfg: Config, later: Later) -> Result<Prepared> {
+    let plan = ReadPlan::of(&cfg, later);
+    if plan.reads() <= 1 || !cfg.inputs.iter().any(Input::is_stream) {
+        return Ok(Prepared { config: cfg, plan, _spools: Vec::new() });
+    }
+    let mut spools = Vec::new();
+    let mut inputs = cfg.inputs.clone();
+    for input in &mut inputs {
+        if !input.is_stream() {
+            continue;
+        }
+        let name = match input {
+            Input::Path(p) => p.display().to_string(),
+            _ => "-".to_owned(),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".neardup-")
+            .suffix(".tmp")
+            .tempfile()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let registered = crate::tempfiles::register(tmp.path());
+        let save_err = |source| Error::Spool { name: name.clone(), source };
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        let limit = cfg.source.max_record_bytes;
+        match input {
+            Input::Path(p) => {
+                let mut r = std::fs::File::open(&*p).map_err(|e| Error::io(&*p, e))?;
+                crate::source::spool(&name, &mut r, &mut w, limit)
+            }
+            _ => crate::source::spool(&name, &mut std::io::stdin().lock(), &mut w, limit),
+        }
+        .map_err(save_err)?;
+        let tmp = w.into_inner().map_err(|e| save_err(e.into_error()))?;
+        let path = tmp.into_temp_path();
+        *input = Input::Spooled { name, path: path.to_path_buf() };
+        spools.push(Spool { _path: path, _registered: registered });
+    }
+    Ok(Prepared { config: cfg.with_inputs(inputs), plan, _spools: spools })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Method, Options};
+    use crate::simhash::Weighting;
+
+    fn plan(edit: impl FnOnce(&mut Options), later: Later) -> Vec<Pass> {
+        let mut o = Options::new(vec![Input::Stdin]);
+        edit(&mut o);
+        ReadPlan::of(&o.build().unwrap(), later).passes().to_vec()
+    }
+
+    /// Each stage's reads, as the module doc lists them.
+    #[test]
+    fn passes_follow_the_stages() {
+        use Pass::*;
+        let all = Later { dedup: true, texts: true };
+        assert_eq!(plan(|_| {}, Later::default()), [Sketch, ExactCheck, Passages, PassageTexts]);
+        assert_eq!(
+            plan(|o| (o.passages, o.exact_verify) = (None, false), Later::default()),
+            [Sketch]
+        );
+        assert_eq!(
+            plan(|o| (o.passages, o.exact_verify) = (None, false), all),
+            [Sketch, Dedup, Texts]
+        );
+        // SimHash tf-idf reads once before sketching, and does not re-read;
+        // with tf weights it reads nothing more.
+        let simhash = |w| {
+            move |o: &mut Options| {
+                (o.method, o.weighting, o.passages) = (Method::SimHash, w, None);
+            }
+        };
+        assert_eq!(
+            plan(simhash(Weighting::TfIdf), Later::default()),
+            [DocumentFrequencies, Sketch]
+        );
+        assert_eq!(plan(simhash(Weighting::Tf), Later::default()), [Sketch]);
+        assert_eq!(
+            plan(|o| o.method = Method::None, Later::default()),
+            [Sketch, Passages, PassageTexts]
+        );
+    }
+}

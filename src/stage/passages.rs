@@ -1,0 +1,275 @@
+//! Repeated passages: seeds and chains from the fingerprints the first
+//! read made; a second read tokenizes the documents that take part in a
+//! chain and refines each chain as soon as both its documents are read;
+//! then grouping, byte spans, and a third read for the text of each
+//! passage's first occurrence (see [`crate::passage`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::read::{read_batches, reread_pairs};
+use super::sketch::Sketches;
+use crate::config::Config;
+use crate::error::Result;
+use crate::ids::{DocId, Span};
+use crate::passage::{
+    CanonicalOrder, DocWords, PassageOptions, Refined, align, fingerprint::Fingerprint,
+};
+use crate::progress::Progress;
+use crate::report::model::{self, Stats};
+use crate::source::Source;
+
+/// The passages of a run, for the report, and what `--strip-repeats`
+/// removes.
+pub(crate) struct Passages {
+    /// The report entries.
+    pub passages: Vec<model::Passage>,
+    /// Per input record: byte spans of passages that repeat earlier text of
+    /// the same document, sorted.
+    pub repeats: BTreeMap<usize, Vec<Span>>,
+}
+
+/// Finds the passages of the documents the first read sketched, and fills
+/// the passage counts of `stats` (whose `bytes` must already be the total).
+pub(crate) fn run(
+    cfg: &Config,
+    popts: &PassageOptions,
+    source: &dyn Source,
+    sketches: &mut Sketches,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+    stats: &mut Stats,
+) -> Result<Passages> {
+    progress.stage("passages");
+    let docs = &mut sketches.docs;
+    let fps: Vec<Box<[Fingerprint]>> =
+        docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
+    let hashes: Vec<u64> = docs.iter().map(|d| d.words_hash).collect();
+    let record_doc = &sketches.record_doc;
+    let found =
+        pool.install(|| find_passages(cfg, source, popts, fps, &hashes, record_doc, progress))?;
+    stats.repeated_passages = found.groups.len() as u64;
+    stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
+    let (within, across) = repeated_spans(&found.groups);
+    stats.repeated_bytes_within = covered_bytes(&within);
+    stats.repeated_bytes_across = covered_bytes(&across);
+    stats.repeated_share_within =
+        model::round4(stats.repeated_bytes_within as f64 / stats.bytes.max(1) as f64);
+    stats.repeated_share_across =
+        model::round4(stats.repeated_bytes_across as f64 / stats.bytes.max(1) as f64);
+    // What --strip-repeats removes is exactly the within-document repeats.
+    let repeats =
+        within.into_iter().map(|(d, spans)| (found.record_of[d as usize], spans)).collect();
+    let passages = found
+        .groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| model::Passage {
+            id: i,
+            words: g.words,
+            documents: {
+                let mut d: Vec<u32> = g.occurrences.iter().map(|o| o.doc).collect();
+                d.dedup();
+                d.len()
+            },
+            text: g.text,
+            occurrences: g
+                .occurrences
+                .iter()
+                .map(|o| model::Occurrence {
+                    doc: docs[o.doc as usize].id.clone(),
+                    start: o.span.start,
+                    end: o.span.end,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Passages { passages, repeats })
+}
+
+/// A passage group with byte spans, before it becomes a report entry.
+struct FoundGroup {
+    words: usize,
+    text: String,
+    occurrences: Vec<FoundOccurrence>,
+}
+
+#[derive(Clone, Copy)]
+struct FoundOccurrence {
+    doc: u32,
+    span: Span,
+    /// Where the next word starts (see `PassageGroup::next_word`).
+    next_word: u32,
+    /// Length in words.
+    words: u32,
+}
+
+struct Found {
+    groups: Vec<FoundGroup>,
+    /// Record index of every document.
+    record_of: Vec<usize>,
+}
+
+/// Longest passage text put in the report (bytes, cut on a char boundary).
+pub const PASSAGE_TEXT_MAX: usize = 400;
+
+fn preview(text: &str) -> String {
+    if text.len() <= PASSAGE_TEXT_MAX {
+        return text.to_owned();
+    }
+    let mut end = PASSAGE_TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Passages: seeds and chains from the fingerprints; a second read of the
+/// input to tokenize the documents that take part in a chain and refine the
+/// chains as soon as both documents are read; grouping and byte spans; a
+/// third read for the text of each passage's first occurrence.
+fn find_passages(
+    cfg: &Config,
+    source: &dyn Source,
+    popts: &PassageOptions,
+    fps: Vec<Box<[Fingerprint]>>,
+    words_hashes: &[u64],
+    record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
+) -> Result<Found> {
+    let order = CanonicalOrder::new(&fps, words_hashes);
+    let seeds = align::seeds(&order.permute(fps));
+    let candidates = order.spread(align::chains(&seeds, popts));
+    drop(seeds);
+    let record_of: Vec<usize> =
+        record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
+
+    // Second read: the words of involved documents, refined as soon as both
+    // documents of a candidate are read (see `reread_pairs`). Candidates are
+    // in ranks (see `CanonicalOrder`); reading goes by document.
+    let docs = |c: &align::Chain| {
+        let (x, y) = (order.doc(c.a), order.doc(c.b));
+        (x.min(y), x.max(y))
+    };
+    let mut by_b = candidates;
+    by_b.sort_by_key(|c| (docs(c).1, c.a, c.b, c.first));
+    let keys: Vec<(u32, u32)> = by_b.iter().map(docs).collect();
+    let mut refined = Refined::default();
+    reread_pairs(
+        cfg,
+        source,
+        record_doc,
+        &keys,
+        "passages",
+        progress,
+        |w, text| DocWords::new(&mut w.tokenizer, text),
+        |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r))),
+    )?;
+    let groups = refined.into_groups(popts, &order);
+    progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
+
+    // Third read: the text of each group's first occurrence, for the report.
+    let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let (d, span) = g.occurrences[0];
+        wanted.entry(d).or_default().push((i, span));
+    }
+    let mut previews: Vec<String> = vec![String::new(); groups.len()];
+    if !wanted.is_empty() {
+        progress.stage("passage texts");
+        let mut index = 0usize;
+        read_batches(source, cfg.batch_bytes, |batch| {
+            for item in &batch {
+                let doc = record_doc.get(index).copied().flatten();
+                index += 1;
+                let (Some(doc), Ok(raw)) = (doc, item) else { continue };
+                let Some(spans) = wanted.get(&doc.0) else { continue };
+                if let Ok(d) = raw.parse(source.options()) {
+                    for &(g, span) in spans {
+                        if let Some(t) = d.text.get(span.range()) {
+                            previews[g] = preview(t);
+                        }
+                    }
+                }
+            }
+            progress.work(index as u64, Some(record_doc.len() as u64), "records");
+            Ok(())
+        })?;
+    }
+    let out: Vec<FoundGroup> = groups
+        .into_iter()
+        .zip(previews)
+        .map(|(g, text)| FoundGroup {
+            words: g.words,
+            text,
+            occurrences: g
+                .occurrences
+                .into_iter()
+                .zip(g.next_word)
+                .zip(g.lengths)
+                .map(|(((doc, span), next_word), words)| FoundOccurrence {
+                    doc,
+                    span,
+                    next_word,
+                    words,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Found { groups: out, record_of })
+}
+
+/// Spans of repeated text per document, sorted: `within` holds every
+/// occurrence that repeats an earlier occurrence of its group in the same
+/// document (what `--strip-repeats` removes); `across` holds, in every
+/// document but the group's first, the first occurrence of the group there
+/// (text the document shares with an earlier one).
+type SpansByDoc = BTreeMap<u32, Vec<Span>>;
+
+fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
+    let mut within = SpansByDoc::new();
+    let mut across = SpansByDoc::new();
+    for g in groups {
+        let first_doc = g.occurrences[0].doc;
+        // Per document, the length in words of the group's first occurrence.
+        let mut first: HashMap<u32, u32> = HashMap::new();
+        for o in &g.occurrences {
+            if let Some(&words) = first.get(&o.doc) {
+                // A later copy goes with the spaces and punctuation after it,
+                // up to the next word. Only a copy no longer than the first
+                // (and at most a tenth shorter) counts: one with more words
+                // holds text the first lacks (a heading found through another
+                // document, or two copies and the text between them) and is
+                // not removed.
+                if o.words <= words && 10 * (words - o.words) <= words {
+                    let span = Span { start: o.span.start, end: o.next_word.max(o.span.end) };
+                    within.entry(o.doc).or_default().push(span);
+                }
+            } else if first.insert(o.doc, o.words).is_none() && o.doc != first_doc {
+                across.entry(o.doc).or_default().push(o.span);
+            }
+        }
+    }
+    for spans in within.values_mut().chain(across.values_mut()) {
+        spans.sort();
+    }
+    (within, across)
+}
+
+/// Bytes covered by the spans, overlapping spans counted once per document.
+fn covered_bytes(spans: &SpansByDoc) -> u64 {
+    spans
+        .values()
+        .map(|spans| {
+            let mut total = 0u64;
+            let mut end = 0u32;
+            for s in spans {
+                let start = s.start.max(end);
+                if s.end > start {
+                    total += u64::from(s.end - start);
+                    end = s.end;
+                }
+            }
+            total
+        })
+        .sum()
+}

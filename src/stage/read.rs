@@ -1,0 +1,180 @@
+//! Reading: every pass over the input goes through here. One thread walks
+//! the [`Source`] and hands batches of raw records (about
+//! [`crate::Options::batch_bytes`] each) to the caller, who parses and
+//! works on them in parallel while the next batch is read.
+//!
+//! Reads after the first ([`reread_pairs`], [`read_texts`]) match records
+//! to documents by their place in the input, so the input must not change
+//! between reads; a change in the record count is an error.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use super::sketch::Worker;
+use crate::config::Config;
+use crate::error::{Error, Result, Skip};
+use crate::ids::DocId;
+use crate::progress::Progress;
+use crate::source::{Document, Input, Inputs, RawRecord, Source, SourceOptions};
+
+/// A batch of raw records, in input order.
+pub(crate) type Batch = Vec<Result<RawRecord, Skip>>;
+
+/// Reads `source` on a separate thread and hands batches of about
+/// `batch_bytes` to `each`, in order. An error from `each` stops the
+/// reading.
+pub(crate) fn read_batches(
+    source: &dyn Source,
+    batch_bytes: usize,
+    mut each: impl FnMut(Batch) -> Result<()>,
+) -> Result<()> {
+    let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut batch = Vec::new();
+            let mut size = 0;
+            for item in source.records() {
+                size += item.as_ref().map_or(0, |r| r.bytes.len()) + 64;
+                batch.push(item);
+                if size >= batch_bytes {
+                    if tx.send(std::mem::take(&mut batch)).is_err() {
+                        return; // the consumer stopped (an error)
+                    }
+                    size = 0;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+        });
+        // On an error, dropping the receiver makes the reader's next send
+        // fail, so it stops instead of reading the rest of the input.
+        for batch in rx {
+            each(batch)?;
+        }
+        Ok(())
+    })
+}
+
+/// Reads the input again and calls `each(range, live)` for consecutive
+/// ranges of `pairs` (document indices, sorted by their later document,
+/// `a ≤ b`) as soon as both documents of every pair in the range have been
+/// read; `live` maps each needed document to `make(worker, text)`. A
+/// document's value is dropped after the last pair that needs it, so memory
+/// holds only the documents still waiting for a partner. `purpose` names
+/// the pass in the error raised when the input changed between reads.
+#[allow(clippy::too_many_arguments)] // one pass, every piece of it named
+pub(crate) fn reread_pairs<T: Send>(
+    cfg: &Config,
+    source: &dyn Source,
+    record_doc: &[Option<DocId>],
+    pairs: &[(u32, u32)],
+    purpose: &'static str,
+    progress: &dyn Progress,
+    make: impl Fn(&mut Worker<'_>, &str) -> T + Sync,
+    mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>),
+) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    debug_assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1));
+    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
+    let mut last_use: Vec<Option<u32>> = vec![None; n_docs];
+    for &(a, b) in pairs {
+        for d in [a, b] {
+            let slot = &mut last_use[d as usize];
+            *slot = Some(slot.map_or(b, |x| x.max(b)));
+        }
+    }
+    let opts = source.options();
+    let mut live: HashMap<u32, T> = HashMap::new();
+    let mut next = 0usize;
+    let mut index = 0usize;
+    read_batches(source, cfg.batch_bytes, |batch| {
+        let wanted: Vec<(u32, &RawRecord)> = batch
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let doc = record_doc.get(index + i).copied().flatten()?;
+                let raw = item.as_ref().ok()?;
+                last_use[doc.index()].is_some().then_some((doc.0, raw))
+            })
+            .collect();
+        // The last document read so far; none yet if every record so far
+        // was skipped (then no pair can be complete).
+        let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
+            .iter()
+            .rev()
+            .find_map(|d| *d)
+            .map(|d| d.0);
+        index += batch.len();
+        let done: Vec<(u32, Option<T>)> = wanted
+            .par_iter()
+            .map_init(
+                || Worker::new(cfg, &[], None),
+                |w, &(d, raw)| (d, raw.parse(opts).ok().map(|doc| make(w, &doc.text))),
+            )
+            .collect();
+        live.extend(done.into_iter().filter_map(|(d, v)| v.map(|v| (d, v))));
+        let Some(last_doc) = last_doc else { return Ok(()) };
+        let end = next + pairs[next..].partition_point(|p| p.1 <= last_doc);
+        if end > next {
+            each(next..end, &live);
+        }
+        next = end;
+        progress.work(next as u64, Some(pairs.len() as u64), "pairs");
+        live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
+        Ok(())
+    })?;
+    same_records(purpose, record_doc.len(), index)
+}
+
+/// The error for a second read that found another number of records.
+pub(crate) fn same_records(purpose: &'static str, before: usize, after: usize) -> Result<()> {
+    if before == after { Ok(()) } else { Err(Error::InputChanged { purpose, before, after }) }
+}
+
+/// Reads every document of `inputs` into memory, with the skips (for small
+/// inputs such as seed text; a scan streams instead).
+pub fn read_all(inputs: &[Input], opts: &SourceOptions) -> (Vec<Document>, Vec<Skip>) {
+    let mut docs = Vec::new();
+    let mut skips = Vec::new();
+    for item in (Inputs { inputs, options: opts }).records() {
+        match item.and_then(|raw| raw.parse(opts)) {
+            Ok(d) => docs.push(d),
+            Err(s) => skips.push(s),
+        }
+    }
+    (docs, skips)
+}
+
+/// The texts of the documents named in `ids` (by id; with duplicate ids,
+/// the first document wins), read again from the inputs of `cfg`.
+pub fn read_texts(
+    cfg: &Config,
+    ids: &[String],
+    progress: &dyn Progress,
+) -> Result<BTreeMap<String, String>> {
+    let source = Inputs { inputs: &cfg.inputs, options: &cfg.source };
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut out = BTreeMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let mut records = 0u64;
+    read_batches(&source, cfg.batch_bytes, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
+        for raw in batch.iter().filter_map(|r| r.as_ref().ok()) {
+            if let Ok(d) = raw.parse(&cfg.source) {
+                if wanted.contains(d.id.as_str()) && !out.contains_key(&d.id) {
+                    out.insert(d.id, d.text);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}

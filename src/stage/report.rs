@@ -1,0 +1,149 @@
+//! Report building: clusters of the verified pairs with their
+//! representatives and members' similarities, the document counts, and
+//! the parameters of the run, as the report's serde types
+//! ([`crate::report::model`]).
+
+use std::collections::HashSet;
+
+use bitvec::vec::BitVec;
+
+use super::candidates::FoundPairs;
+use super::sketch::Sketches;
+use crate::cluster::{self, Keep};
+use crate::config::Config;
+use crate::ids::DocId;
+use crate::method::SimilarityMethod;
+use crate::report::model::{self, Stats};
+use crate::shingle::ShingleKind;
+use crate::simhash::Weighting;
+use crate::simindex::SimIndexParams;
+
+/// The parameters of a run, as the report states them.
+pub(crate) fn params(cfg: &Config) -> model::Params {
+    let lsh = cfg.lsh_params();
+    let (shingle, ngram) = match cfg.shingle {
+        ShingleKind::Words(k) => ("words", k),
+        ShingleKind::Chars(k) => ("chars", k),
+    };
+    model::Params {
+        method: cfg.method.name().into(),
+        verify: if cfg.exact_verify { "exact-near-threshold".into() } else { "estimate".into() },
+        hamming: cfg.method.simhash().then_some(cfg.hamming),
+        weighting: cfg.method.simhash().then(|| match cfg.weighting {
+            Weighting::Tf => "tf".to_owned(),
+            Weighting::TfIdf => "tfidf".to_owned(),
+        }),
+        simhash_tables: cfg.method.simhash().then(|| SimIndexParams::new(cfg.hamming).tables()),
+        min_passage_words: cfg.passages.map(|p| p.min_words),
+        threshold: cfg.threshold,
+        num_perm: cfg.num_perm,
+        minhash_variant: cfg.variant.name().into(),
+        bands: lsh.bands,
+        rows: lsh.rows,
+        bands_rows_auto: cfg.lsh.is_none(),
+        shingle: shingle.into(),
+        ngram,
+        nfkc: cfg.text.nfkc,
+        lowercase: cfg.text.lowercase,
+        fold_accents: cfg.text.fold_accents,
+        seed: cfg.seed,
+        keep: match cfg.keep {
+            Keep::First => "first".into(),
+            Keep::Longest => "longest".into(),
+        },
+        id_field: cfg.source.id_field.clone(),
+        text_field: cfg.source.text_field.clone(),
+    }
+}
+
+/// The clusters of the report, and per document whether a dedup removes
+/// it; fills the cluster and document counts of `stats`.
+pub(crate) fn clusters(
+    cfg: &Config,
+    methods: &[Box<dyn SimilarityMethod>],
+    sketches: &Sketches,
+    found: &FoundPairs,
+    stats: &mut Stats,
+) -> (Vec<model::Cluster>, BitVec) {
+    let docs = &sketches.docs;
+    let clusters = cluster::components(docs.len(), found.pairs.iter().copied());
+    let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
+    let mut removed: BitVec = BitVec::repeat(false, docs.len());
+    let no_words_ids = &sketches.no_words_ids;
+    let mut seen_ids: HashSet<&str> = HashSet::with_capacity(docs.len() + no_words_ids.len());
+    stats.duplicate_ids = docs
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(no_words_ids.iter().map(String::as_str))
+        .filter(|id| !seen_ids.insert(id))
+        .count() as u64;
+    // With more than one method, each cluster lists its pairs and which
+    // methods found each.
+    let mut pairs_by_cluster: Vec<Vec<model::Pair>> = vec![Vec::new(); clusters.len()];
+    if methods.len() > 1 {
+        let mut cluster_of: Vec<u32> = vec![u32::MAX; docs.len()];
+        for (i, members) in clusters.iter().enumerate() {
+            for m in members {
+                cluster_of[m.index()] = i as u32;
+            }
+        }
+        for (i, &(a, b)) in found.pairs.iter().enumerate() {
+            let mut pair = model::Pair {
+                a: docs[a.index()].id.clone(),
+                b: docs[b.index()].id.clone(),
+                methods: Vec::new(),
+                jaccard: None,
+                hamming: None,
+            };
+            for (method, score) in methods.iter().zip(found.scores_of(i)) {
+                if let Some(score) = score {
+                    pair.methods.push(method.name().to_owned());
+                    method.describe(*score, &mut pair);
+                }
+            }
+            pairs_by_cluster[cluster_of[a.index()] as usize].push(pair);
+        }
+    }
+    // Members' similarity to the representative, by the first method.
+    let similarity = |a: DocId, b: DocId| {
+        let column = &sketches.by_method[0];
+        methods[0].similarity(&column[a.index()], &column[b.index()])
+    };
+    let report_clusters: Vec<model::Cluster> = clusters
+        .iter()
+        .zip(pairs_by_cluster)
+        .enumerate()
+        .map(|(i, (members, pairs))| {
+            let rep = cluster::representative(members, cfg.keep, &lengths);
+            for m in members {
+                if *m != rep {
+                    removed.set(m.index(), true);
+                }
+            }
+            model::Cluster {
+                id: i,
+                size: members.len(),
+                representative: docs[rep.index()].id.clone(),
+                members: members
+                    .iter()
+                    .map(|&m| model::Member {
+                        doc: docs[m.index()].id.clone(),
+                        similarity: model::round4(similarity(m, rep)),
+                    })
+                    .collect(),
+                pairs,
+            }
+        })
+        .collect();
+
+    stats.too_short_documents = no_words_ids.len() as u64;
+    stats.documents = docs.len() as u64 + stats.too_short_documents;
+    stats.bytes += lengths.iter().sum::<u64>();
+    stats.words = docs.iter().map(|d| d.words).sum();
+    stats.clusters = clusters.len() as u64;
+    stats.clustered_documents = clusters.iter().map(|c| c.len() as u64).sum();
+    stats.duplicate_documents = removed.count_ones() as u64;
+    stats.duplicate_bytes = removed.iter_ones().map(|d| lengths[d]).sum();
+    stats.kept_documents = stats.documents - stats.duplicate_documents;
+    (report_clusters, removed)
+}

@@ -1,0 +1,344 @@
+//! Sketching: the first read. Every record is parsed, tokenized and
+//! shingled in parallel; each similarity method makes its sketch, and the
+//! passage stage its fingerprints; then the text is dropped. Memory grows
+//! with the number of documents (id, length, sketches: about
+//! `num_perm · 4 + 100` bytes each with MinHash), not with the text.
+//!
+//! Skipped records are counted here (by reason; the first
+//! [`crate::Options::max_skips`] listed one by one), and records without
+//! words are kept aside: documents all the same, but with nothing to
+//! compare.
+
+use bitvec::vec::BitVec;
+use rayon::prelude::*;
+
+use super::read::read_batches;
+use crate::config::Config;
+use crate::error::{Error, Result, Skip};
+use crate::ids::DocId;
+use crate::method::{Shingled, SimilarityMethod, Sketch};
+use crate::passage::fingerprint::{self, Fingerprint};
+use crate::progress::Progress;
+use crate::report::model::Stats;
+use crate::shingle::{self, ShingleKind};
+use crate::simhash::DocFrequency;
+use crate::source::{RawRecord, Source};
+use crate::text::{TextOptions, Token, Tokenizer};
+
+/// What the first read keeps per document, besides the methods' sketches.
+#[derive(Debug)]
+pub(crate) struct DocState {
+    pub id: String,
+    pub bytes: u64,
+    pub words: u64,
+    /// Passage fingerprints (none when passages are off or the document is
+    /// shorter than a passage).
+    pub fingerprints: Box<[Fingerprint]>,
+    /// A hash of all the words, for passages (see `CanonicalOrder`).
+    pub words_hash: u64,
+}
+
+/// Everything the first read found.
+pub(crate) struct Sketches {
+    /// The documents with words, in input order (index = [`DocId`]).
+    pub docs: Vec<DocState>,
+    /// Per method (in [`crate::method::registered`] order), one sketch per
+    /// document.
+    pub by_method: Vec<Vec<Sketch>>,
+    /// Per input record (skips included), its document.
+    pub record_doc: Vec<Option<DocId>>,
+    /// Per input record: a document without words.
+    pub no_words: BitVec,
+    /// Ids of the documents without words.
+    pub no_words_ids: Vec<String>,
+    /// The skips listed in the report.
+    pub skipped: Vec<Skip>,
+    /// Records, skips by reason, and the bytes of the documents without
+    /// words.
+    pub stats: Stats,
+}
+
+/// Per-thread state: tokenizer and buffers.
+pub(crate) struct Worker<'a> {
+    cfg: &'a Config,
+    methods: &'a [Box<dyn SimilarityMethod>],
+    df: Option<&'a DocFrequency>,
+    sorted: Vec<u64>,
+    pub(crate) tokenizer: Tokenizer,
+    tokens: Vec<Token>,
+    words: Vec<u64>,
+    shingles: Vec<u64>,
+    normalized: String,
+}
+
+/// A record read as a document: one to compare, or one with no words
+/// (empty text, only punctuation or emoji), too short to compare, which
+/// takes no part in clusters or passages but is a document all the same
+/// (counted, and kept by a dedup).
+pub(crate) enum Sketched {
+    Doc(DocState, Vec<Sketch>),
+    NoWords { id: String, bytes: u64 },
+}
+
+impl<'a> Worker<'a> {
+    /// A worker that sketches with `methods` (none: a worker that only
+    /// shingles, for the passes after the first).
+    pub(crate) fn new(
+        cfg: &'a Config,
+        methods: &'a [Box<dyn SimilarityMethod>],
+        df: Option<&'a DocFrequency>,
+    ) -> Worker<'a> {
+        Worker {
+            cfg,
+            methods,
+            df,
+            sorted: Vec::new(),
+            tokenizer: Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
+            tokens: Vec::new(),
+            words: Vec::new(),
+            shingles: Vec::new(),
+            normalized: String::new(),
+        }
+    }
+
+    /// Tokenizes `text` and makes its shingles, as every pass does.
+    fn shingle(&mut self, text: &str) {
+        self.tokens.clear();
+        self.words.clear();
+        self.shingles.clear();
+        self.normalized.clear();
+        match self.cfg.shingle {
+            ShingleKind::Words(k) => {
+                self.tokenizer.hashes_into(text, &mut self.words);
+                shingle::word_shingles(&self.words, k, self.cfg.seed, &mut self.shingles);
+            }
+            ShingleKind::Chars(k) => {
+                self.tokenizer.tokenize_into(text, &mut self.tokens, Some(&mut self.normalized));
+                shingle::token_hashes(&self.tokens, &mut self.words);
+                shingle::char_shingles(&self.normalized, k, self.cfg.seed, &mut self.shingles);
+            }
+        }
+    }
+
+    /// The sorted, deduplicated shingle set of `text`.
+    pub(crate) fn shingle_set(&mut self, text: &str) -> Box<[u64]> {
+        self.shingle(text);
+        let mut set = std::mem::take(&mut self.shingles);
+        set.sort_unstable();
+        set.dedup();
+        set.into_boxed_slice()
+    }
+
+    fn sketch(&mut self, raw: &RawRecord) -> Result<Sketched, Skip> {
+        let doc = raw.parse(&self.cfg.source)?;
+        self.shingle(&doc.text);
+        if self.words.is_empty() {
+            // Nothing to compare, but a document all the same: kept.
+            return Ok(Sketched::NoWords { id: doc.id, bytes: doc.text.len() as u64 });
+        }
+        let methods = self.methods;
+        let shingled = Shingled { shingles: &self.shingles, df: self.df };
+        let sketches: Vec<Sketch> =
+            methods.iter().map(|m| m.sketch(shingled, &mut self.sorted)).collect();
+        // Passage windows reuse the shingle buffer: made last.
+        let fingerprints = match self.cfg.passages {
+            Some(p) if self.words.len() >= p.min_words => fingerprint::fingerprints(
+                &self.words,
+                p.k,
+                p.window(),
+                self.cfg.seed,
+                &mut self.shingles,
+            )
+            .into_boxed_slice(),
+            _ => Box::default(),
+        };
+        let words_hash =
+            if self.cfg.passages.is_some() { crate::passage::words_hash(&self.words) } else { 0 };
+        let state = DocState {
+            id: doc.id,
+            bytes: doc.text.len() as u64,
+            words: self.words.len() as u64,
+            fingerprints,
+            words_hash,
+        };
+        Ok(Sketched::Doc(state, sketches))
+    }
+}
+
+/// The first read: every record sketched by `methods` (with document
+/// frequencies `df` where a method asked for them).
+pub(crate) fn sketch_all(
+    cfg: &Config,
+    source: &dyn Source,
+    methods: &[Box<dyn SimilarityMethod>],
+    df: Option<&DocFrequency>,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<Sketches> {
+    let mut out = Sketches {
+        docs: Vec::new(),
+        by_method: methods.iter().map(|_| Vec::new()).collect(),
+        record_doc: Vec::new(),
+        no_words: BitVec::new(),
+        no_words_ids: Vec::new(),
+        skipped: Vec::new(),
+        stats: Stats::default(),
+    };
+    progress.stage("read");
+    read_batches(source, cfg.batch_bytes, |batch| {
+        let raw_bytes: u64 =
+            batch.iter().map(|r| r.as_ref().map_or(0, |r| r.bytes.len() as u64)).sum();
+        let results: Vec<Result<Sketched, Skip>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map_init(
+                    || Worker::new(cfg, methods, df),
+                    |w, item| match item {
+                        Ok(raw) => w.sketch(raw),
+                        Err(skip) => Err(skip.clone()),
+                    },
+                )
+                .collect()
+        });
+        out.no_words.resize(out.record_doc.len() + results.len(), false);
+        for r in results {
+            out.add(cfg, r)?;
+        }
+        progress.advance(batch.len() as u64, raw_bytes);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+impl Sketches {
+    /// Files one record's result.
+    fn add(&mut self, cfg: &Config, r: Result<Sketched, Skip>) -> Result<()> {
+        let stats = &mut self.stats;
+        stats.records += 1;
+        match r {
+            Ok(Sketched::Doc(d, sketches)) => {
+                let id = DocId::from_index(self.docs.len()).ok_or(Error::TooManyDocuments)?;
+                self.record_doc.push(Some(id));
+                self.docs.push(d);
+                for (column, s) in self.by_method.iter_mut().zip(sketches) {
+                    column.push(s);
+                }
+            }
+            Ok(Sketched::NoWords { id, bytes }) => {
+                self.no_words.set(self.record_doc.len(), true);
+                self.record_doc.push(None);
+                self.no_words_ids.push(id);
+                stats.bytes += bytes;
+            }
+            Err(skip) => {
+                if cfg.strict {
+                    return Err(Error::Strict(skip));
+                }
+                self.record_doc.push(None);
+                stats.skipped += 1;
+                *stats.skipped_by_reason.entry(skip.reason.kind().to_owned()).or_default() += 1;
+                if self.skipped.len() < cfg.max_skips {
+                    self.skipped.push(skip);
+                } else {
+                    stats.skipped_not_listed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Width of the document-frequency sketch for tf-idf (4 × 2^20 counters,
+/// 16 MiB; overcounts by at most 2·N/2^20 documents with high probability).
+const DF_LOG2_WIDTH: u32 = 20;
+
+/// A read of the whole input that counts, for every shingle, the documents
+/// holding it (for methods that weight shingles by tf-idf).
+pub(crate) fn document_frequencies(
+    cfg: &Config,
+    source: &dyn Source,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<DocFrequency> {
+    let mut total = DocFrequency::new(DF_LOG2_WIDTH);
+    let mut records = 0u64;
+    let opts = source.options();
+    read_batches(source, cfg.batch_bytes, |batch| {
+        records += batch.len() as u64;
+        progress.work(records, None, "records");
+        let part = pool.install(|| {
+            batch
+                .par_iter()
+                .fold(
+                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, &[], None)),
+                    |(mut df, mut w), item| {
+                        if let Some(doc) = item.as_ref().ok().and_then(|r| r.parse(opts).ok()) {
+                            let set = w.shingle_set(&doc.text);
+                            if !set.is_empty() {
+                                df.add_document(&set);
+                            }
+                        }
+                        (df, w)
+                    },
+                )
+                .map(|(df, _)| df)
+                .reduce(
+                    || DocFrequency::new(DF_LOG2_WIDTH),
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                )
+        });
+        total.merge(&part);
+        Ok(())
+    })?;
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Options;
+    use crate::source::{Input, RawKind};
+
+    /// The shingle count kept for the exact-check band is the document's,
+    /// not that of the passage windows made after it from the same buffer.
+    #[test]
+    fn shingle_count_is_the_documents() {
+        let text = "een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien \
+                    veertien vijftien zestien zeventien achttien negentien twintig eenentwintig";
+        let raw = RawRecord {
+            source: "t.jsonl".into(),
+            line: Some(1),
+            kind: RawKind::JsonLine,
+            bytes: serde_json::json!({ "text": text }).to_string().into_bytes(),
+        };
+        for kind in [ShingleKind::Chars(5), ShingleKind::Words(7)] {
+            let mut opts = Options::new(vec![Input::Stdin]);
+            opts.shingle = kind;
+            let cfg = opts.build().unwrap();
+            let methods = crate::method::registered(&cfg);
+            let mut w = Worker::new(&cfg, &methods, None);
+            let Ok(Sketched::Doc(state, sketches)) = w.sketch(&raw) else {
+                panic!("not a document")
+            };
+            let mut expected = Vec::new();
+            match kind {
+                ShingleKind::Chars(k) => {
+                    let norm: String = text.split_whitespace().map(|x| format!("{x} ")).collect();
+                    shingle::char_shingles(&norm, k, cfg.seed, &mut expected);
+                }
+                ShingleKind::Words(k) => {
+                    let words: Vec<u64> = (0..21).collect();
+                    shingle::word_shingles(&words, k, cfg.seed, &mut expected);
+                }
+            }
+            let minhash: &crate::method::minhash::MinHashSketch =
+                crate::method::downcast(&sketches[0]);
+            assert_eq!(minhash.shingles as usize, expected.len(), "{kind:?}");
+            assert_eq!(state.words, 21, "{kind:?}");
+            assert!(!state.fingerprints.is_empty(), "passage windows were made too");
+        }
+    }
+}
