@@ -5,10 +5,10 @@
 //! | stage | reads | makes |
 //! |---|---|---|
 //! | [`read`] | the [`crate::source::Source`] | batches of raw records |
-//! | [`sketch`] | every record once | per document: id, length, each method's sketch, passage fingerprints |
-//! | [`candidates`] | the sketches (MinHash: some documents again) | verified pairs of all methods |
-//! | [`report`] | pairs and sketches | clusters, representatives, counts |
-//! | [`passages`] | fingerprints, then the documents in a chain again | passage groups with byte spans |
+//! | `sketch` | every record once | per document: id, length, each method's sketch, passage fingerprints |
+//! | `candidates` | the sketches (MinHash: some documents again) | verified pairs of all methods |
+//! | `report` | pairs and sketches | clusters, representatives, counts |
+//! | `passages` | fingerprints, then the documents in a chain again | passage groups with byte spans |
 //! | [`dedup`] | every record again | the deduplicated collection |
 
 pub(crate) mod candidates;

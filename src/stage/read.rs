@@ -3,7 +3,7 @@
 //! [`crate::Options::batch_bytes`] each) to the caller, who parses and
 //! works on them in parallel while the next batch is read.
 //!
-//! Reads after the first ([`reread_pairs`], [`read_texts`]) match records
+//! Reads after the first (`reread_pairs`, [`read_texts`]) match records
 //! to documents by their place in the input, so the input must not change
 //! between reads; a change in the record count is an error.
 
