@@ -18,6 +18,7 @@ use crate::method;
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
 use crate::source::{Inputs, Source};
+use crate::stage::read::{self, Pass};
 use crate::stage::{candidates, passages, report, sketch};
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
@@ -65,9 +66,17 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
     let mut stats = std::mem::take(&mut sketches.stats);
 
     progress.stage("index");
-    let found = pool.install(|| {
-        candidates::near_duplicate_pairs(cfg, &methods, &sketches, source, progress, &mut stats)
-    })?;
+    let mut pending = pool.install(|| candidates::find(&methods, &sketches, &mut stats))?;
+    {
+        let mut checks = pending.passes();
+        if !checks.is_empty() {
+            progress.stage("exact check");
+        }
+        let mut passes: Vec<&mut dyn Pass> =
+            checks.iter_mut().map(|p| p as &mut dyn Pass).collect();
+        pool.install(|| read::reread(cfg, source, &sketches.record_doc, progress, &mut passes))?;
+    }
+    let found = pending.finish(&mut stats);
     progress.stage("cluster");
     let (clusters, removed) = report::clusters(cfg, &methods, &sketches, &found, &mut stats);
     drop(found);

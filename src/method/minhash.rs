@@ -4,7 +4,11 @@
 
 use rayon::prelude::*;
 
-use super::{PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
+use std::collections::HashMap;
+
+use super::{
+    MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast,
+};
 use crate::cluster::UnionFind;
 use crate::config::Config;
 use crate::error::Result;
@@ -76,7 +80,7 @@ impl SimilarityMethod for MinHashMethod {
         })
     }
 
-    fn pairs(&self, input: &PairInput<'_>, stats: &mut Stats) -> Result<Vec<ScoredPair>> {
+    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>> {
         let docs: Vec<&MinHashSketch> = input.sketches.iter().map(downcast).collect();
         let lsh = &self.lsh;
         let keys: Vec<Box<[u64]>> = docs
@@ -110,8 +114,7 @@ impl SimilarityMethod for MinHashMethod {
         stats.candidate_pairs = candidates.len() as u64;
         let (accepted, check) = evidence.judge(&candidates);
         drop(candidates);
-        let verified = self.verify_near_threshold(input, accepted, &check, stats)?;
-        Ok(verified.into_iter().map(|p| ScoredPair { a: p.a, b: p.b, score: p.score }).collect())
+        Ok(self.near_threshold(input, accepted, &check))
     }
 
     fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {
@@ -127,55 +130,76 @@ impl SimilarityMethod for MinHashMethod {
 impl MinHashMethod {
     /// The exact checks of MinHash verification: `check` holds the pairs
     /// whose estimate lies within 4σ of the threshold; they are decided by
-    /// the exact Jaccard of their shingle sets, rebuilt in a streaming
-    /// re-read of just those documents, and join `accepted`. Returns the
-    /// accepted pairs sorted by `(a, b)`, each scored by its exact Jaccard
-    /// where checked, else by its estimate.
-    fn verify_near_threshold(
-        &self,
-        input: &PairInput<'_>,
-        mut accepted: Vec<VerifiedPair>,
+    /// the exact Jaccard of their shingle sets, rebuilt on a re-read of
+    /// just those documents ([`ExactCheck`]), and join `accepted`.
+    fn near_threshold<'a>(
+        &'a self,
+        input: &PairInput<'a>,
+        accepted: Vec<VerifiedPair>,
         check: &[(DocId, DocId)],
-        stats: &mut Stats,
-    ) -> Result<Vec<VerifiedPair>> {
+    ) -> MethodPairs<'a> {
         let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
+        if uncertain.is_empty() {
+            let mut check = Box::new(ExactCheck::new(self, accepted, input.documents));
+            return MethodPairs::Done(check.take_sorted());
+        }
         uncertain.sort_by_key(|&(a, b)| (b, a));
-        // A pair whose documents are already joined by accepted pairs cannot
-        // change a cluster: it is not checked. Ranges come in input order
-        // (whatever the thread count), so what is checked is deterministic.
-        let mut joined = UnionFind::new(input.record_doc.len()); // ≥ documents
+        let check = Box::new(ExactCheck::new(self, accepted, input.documents));
+        MethodPairs::Check { pairs: uncertain, check }
+    }
+}
+
+/// Pairs near the threshold decided by their exact Jaccard. A pair whose
+/// documents are already joined by accepted pairs cannot change a cluster:
+/// it is not checked. Runs come in input order (whatever the thread
+/// count), so what is checked is deterministic.
+struct ExactCheck<'a> {
+    method: &'a MinHashMethod,
+    accepted: Vec<VerifiedPair>,
+    joined: UnionFind,
+    checked: u64,
+}
+
+impl<'a> ExactCheck<'a> {
+    fn new(method: &'a MinHashMethod, accepted: Vec<VerifiedPair>, documents: usize) -> Self {
+        let mut joined = UnionFind::new(documents);
         for p in &accepted {
             joined.union(p.a.0, p.b.0);
         }
-        let mut checked_pairs = 0u64;
-        if !uncertain.is_empty() {
-            input.progress.stage("exact check");
-        }
-        input.reread_shingle_sets(&uncertain, "exact verification", |range, live| {
-            let open: Vec<(u32, u32)> = uncertain[range]
-                .iter()
-                .copied()
-                .filter(|&(a, b)| joined.find(a) != joined.find(b))
-                .collect();
-            checked_pairs += open.len() as u64;
-            let checked: Vec<VerifiedPair> = open
-                .par_iter()
-                .filter_map(|&(a, b)| {
-                    let j = verify::exact_jaccard(live.get(&a)?, live.get(&b)?);
-                    (j >= self.threshold).then_some(VerifiedPair {
-                        a: DocId(a),
-                        b: DocId(b),
-                        score: j,
-                    })
-                })
-                .collect();
-            for p in &checked {
-                joined.union(p.a.0, p.b.0);
-            }
-            accepted.extend(checked);
-        })?;
-        stats.exact_checked_pairs = checked_pairs;
+        ExactCheck { method, accepted, joined, checked: 0 }
+    }
+
+    /// The accepted pairs sorted by `(a, b)`, each scored by its exact
+    /// Jaccard where checked, else by its estimate.
+    fn take_sorted(&mut self) -> Vec<ScoredPair> {
+        let mut accepted = std::mem::take(&mut self.accepted);
         accepted.par_sort_unstable_by_key(|p| (p.a, p.b));
-        Ok(accepted)
+        accepted.into_iter().map(|p| ScoredPair { a: p.a, b: p.b, score: p.score }).collect()
+    }
+}
+
+impl PairCheck for ExactCheck<'_> {
+    fn check(&mut self, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>) {
+        let joined = &mut self.joined;
+        let open: Vec<(u32, u32)> =
+            pairs.iter().copied().filter(|&(a, b)| joined.find(a) != joined.find(b)).collect();
+        self.checked += open.len() as u64;
+        let threshold = self.method.threshold;
+        let checked: Vec<VerifiedPair> = open
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let j = verify::exact_jaccard(sets.get(&a)?, sets.get(&b)?);
+                (j >= threshold).then_some(VerifiedPair { a: DocId(a), b: DocId(b), score: j })
+            })
+            .collect();
+        for p in &checked {
+            joined.union(p.a.0, p.b.0);
+        }
+        self.accepted.extend(checked);
+    }
+
+    fn finish(mut self: Box<Self>, stats: &mut Stats) -> Vec<ScoredPair> {
+        stats.exact_checked_pairs = self.checked;
+        self.take_sorted()
     }
 }

@@ -21,10 +21,8 @@ use std::collections::HashMap;
 use crate::config::{Config, Method};
 use crate::error::Result;
 use crate::ids::DocId;
-use crate::progress::Progress;
 use crate::report::model::{Pair, Stats};
 use crate::simhash::DocFrequency;
-use crate::source::Source;
 
 pub use minhash::MinHashMethod;
 pub use simhash::SimHashMethod;
@@ -56,41 +54,38 @@ pub struct ScoredPair {
 
 /// What a method gets to find its pairs.
 pub struct PairInput<'a> {
-    /// The run's options.
-    pub cfg: &'a Config,
     /// One sketch per document, in [`DocId`] order, made by this method.
     pub sketches: &'a [Sketch],
-    /// The input, for a method that reads some documents again.
-    pub source: &'a dyn Source,
-    /// Per input record, its document (`None`: skipped or no words).
-    pub record_doc: &'a [Option<DocId>],
-    /// Progress of the run.
-    pub progress: &'a dyn Progress,
+    /// Documents in all (every record with words).
+    pub documents: usize,
 }
 
-impl PairInput<'_> {
-    /// Reads the input again and calls `each(range, sets)` for consecutive
-    /// ranges of `pairs` (document indices, sorted by the later one) as
-    /// soon as both documents of each pair in the range were read; `sets`
-    /// maps each document still needed to its sorted, deduplicated shingle
-    /// set. Memory holds only the documents still waiting for a partner.
-    pub fn reread_shingle_sets(
-        &self,
-        pairs: &[(u32, u32)],
-        purpose: &'static str,
-        each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, Box<[u64]>>),
-    ) -> Result<()> {
-        crate::stage::read::reread_pairs(
-            self.cfg,
-            self.source,
-            self.record_doc,
-            pairs,
-            purpose,
-            self.progress,
-            |w, text| w.shingle_set(text),
-            each,
-        )
-    }
+/// What a method found: its verified pairs, or pairs it still has to
+/// decide on the documents' exact shingle sets, which the pipeline reads
+/// again (fused with other passes over the input: see [`crate::plan`]).
+pub enum MethodPairs<'a> {
+    /// The verified pairs, sorted by `(a, b)`, `a < b`, each once.
+    Done(Vec<ScoredPair>),
+    /// Pairs to decide on a re-read.
+    Check {
+        /// The pairs (document indices, `a < b`), sorted by the later
+        /// document.
+        pairs: Vec<(u32, u32)>,
+        /// Decides them, then gives the verified pairs.
+        check: Box<dyn PairCheck + 'a>,
+    },
+}
+
+/// The second half of a method that checks pairs on a re-read.
+pub trait PairCheck: Send {
+    /// Decides `pairs`, a run of the pairs to check in their order, whose
+    /// documents' sorted, deduplicated shingle sets are in `sets`. Called
+    /// for consecutive runs, in input order, whatever the thread count.
+    fn check(&mut self, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>);
+
+    /// After every run: the verified pairs (as [`MethodPairs::Done`]); the
+    /// method adds its counts to `stats`.
+    fn finish(self: Box<Self>, stats: &mut Stats) -> Vec<ScoredPair>;
 }
 
 /// A way of finding near-duplicate documents.
@@ -104,8 +99,8 @@ pub trait SimilarityMethod: Sync {
         false
     }
 
-    /// Whether [`SimilarityMethod::pairs`] reads documents again (see
-    /// [`PairInput::reread_shingle_sets`]).
+    /// Whether [`SimilarityMethod::pairs`] may ask for pairs to be checked
+    /// on a re-read ([`MethodPairs::Check`]).
     fn rereads(&self) -> bool {
         false
     }
@@ -113,9 +108,9 @@ pub trait SimilarityMethod: Sync {
     /// The sketch of one document.
     fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>) -> Sketch;
 
-    /// The verified pairs among all documents, sorted by `(a, b)`, `a < b`,
-    /// each once. The method adds its own counts to `stats`.
-    fn pairs(&self, input: &PairInput<'_>, stats: &mut Stats) -> Result<Vec<ScoredPair>>;
+    /// The verified pairs among all documents, or the pairs still to check
+    /// (see [`MethodPairs`]). The method adds its own counts to `stats`.
+    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>>;
 
     /// The similarity of two documents in `[0, 1]` (1: the same), shown
     /// for each cluster member against its representative.

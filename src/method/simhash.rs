@@ -3,7 +3,7 @@
 //! with permuted block tables ([`crate::simindex`]); exact in the distance,
 //! so no verification follows.
 
-use super::{PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
+use super::{MethodPairs, PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
 use crate::config::Config;
 use crate::error::Result;
 use crate::report::model::{Pair, Stats};
@@ -44,12 +44,14 @@ impl SimilarityMethod for SimHashMethod {
         Box::new(fp)
     }
 
-    fn pairs(&self, input: &PairInput<'_>, stats: &mut Stats) -> Result<Vec<ScoredPair>> {
+    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>> {
         let fps: Vec<u64> = input.sketches.iter().map(|s| *downcast::<u64>(s)).collect();
         let pairs = simindex::near_pairs(&fps, &self.index);
         stats.simhash_pairs = pairs.len() as u64;
         stats.simhash_table_bytes = fps.len() as u64 * 12;
-        Ok(pairs.into_iter().map(|(a, b, d)| ScoredPair { a, b, score: f64::from(d) }).collect())
+        Ok(MethodPairs::Done(
+            pairs.into_iter().map(|(a, b, d)| ScoredPair { a, b, score: f64::from(d) }).collect(),
+        ))
     }
 
     fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {

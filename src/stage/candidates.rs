@@ -1,17 +1,18 @@
 //! Near-duplicate candidates and verification: each similarity method
-//! finds its verified pairs ([`crate::method`]); the pairs of all methods
-//! are merged by pair, then clustered ([`crate::cluster`]).
+//! finds its pairs ([`crate::method`]); pairs a method still has to check
+//! are decided on a re-read (fused with the passage re-read where the plan
+//! says so); then the pairs of all methods are merged by pair.
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::read::{Pass, RereadJob};
 use super::sketch::Sketches;
-use crate::config::Config;
 use crate::error::Result;
 use crate::ids::DocId;
-use crate::method::{PairInput, SimilarityMethod};
-use crate::progress::Progress;
+use crate::method::{MethodPairs, PairCheck, PairInput, ScoredPair, SimilarityMethod};
 use crate::report::model::Stats;
-use crate::source::Source;
 
 /// Verified pairs of all methods, merged: each pair once, sorted by
 /// `(a, b)`, with what each method measured.
@@ -32,37 +33,67 @@ impl FoundPairs {
     }
 }
 
-/// Runs every method's pair search and merges the results.
-pub(crate) fn near_duplicate_pairs(
-    cfg: &Config,
-    methods: &[Box<dyn SimilarityMethod>],
-    sketches: &Sketches,
-    source: &dyn Source,
-    progress: &dyn Progress,
+/// Every method's pairs, some perhaps still to check on a re-read.
+pub(crate) struct Pending<'a> {
+    methods: Vec<MethodPairs<'a>>,
+}
+
+/// Runs every method's pair search (the part that needs no re-read).
+pub(crate) fn find<'a>(
+    methods: &'a [Box<dyn SimilarityMethod>],
+    sketches: &'a Sketches,
     stats: &mut Stats,
-) -> Result<FoundPairs> {
-    let mut all: Vec<(DocId, DocId, usize, f64)> = Vec::new();
+) -> Result<Pending<'a>> {
+    let mut out = Vec::with_capacity(methods.len());
     for (m, method) in methods.iter().enumerate() {
-        let input = PairInput {
-            cfg,
-            sketches: &sketches.by_method[m],
-            source,
-            record_doc: &sketches.record_doc,
-            progress,
-        };
-        let pairs = method.pairs(&input, stats)?;
-        all.extend(pairs.into_iter().map(|p| (p.a, p.b, m, p.score)));
+        let input = PairInput { sketches: &sketches.by_method[m], documents: sketches.docs.len() };
+        out.push(method.pairs(&input, stats)?);
     }
-    all.par_sort_unstable_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
-    let mut out = FoundPairs::default();
-    for (a, b, m, score) in all {
-        if out.pairs.last() != Some(&(a, b)) {
-            out.pairs.push((a, b));
-            out.scores.extend(std::iter::repeat_n(None, methods.len()));
+    Ok(Pending { methods: out })
+}
+
+impl Pending<'_> {
+    /// The re-read passes of the pairs to check (none if every method is
+    /// done): each rebuilds the shingle sets of its documents.
+    pub fn passes(&mut self) -> Vec<impl Pass + '_> {
+        self.methods
+            .iter_mut()
+            .filter_map(|m| match m {
+                MethodPairs::Done(_) => None,
+                MethodPairs::Check { pairs, check } => Some(RereadJob::new(
+                    std::mem::take(pairs),
+                    "exact verification",
+                    |w: &mut super::sketch::Worker<'_>, text: &str| w.shingle_set(text),
+                    |_, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>| {
+                        check.check(pairs, sets)
+                    },
+                )),
+            })
+            .collect()
+    }
+
+    /// After the re-read: the pairs of all methods merged by pair.
+    pub fn finish(self, stats: &mut Stats) -> FoundPairs {
+        let n = self.methods.len();
+        let mut all: Vec<(DocId, DocId, usize, f64)> = Vec::new();
+        for (m, found) in self.methods.into_iter().enumerate() {
+            let pairs: Vec<ScoredPair> = match found {
+                MethodPairs::Done(pairs) => pairs,
+                MethodPairs::Check { check, .. } => PairCheck::finish(check, stats),
+            };
+            all.extend(pairs.into_iter().map(|p| (p.a, p.b, m, p.score)));
         }
-        let at = out.scores.len() - methods.len() + m;
-        out.scores[at] = Some(score);
+        all.par_sort_unstable_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+        let mut out = FoundPairs::default();
+        for (a, b, m, score) in all {
+            if out.pairs.last() != Some(&(a, b)) {
+                out.pairs.push((a, b));
+                out.scores.extend(std::iter::repeat_n(None, n));
+            }
+            let at = out.scores.len() - n + m;
+            out.scores[at] = Some(score);
+        }
+        stats.verified_pairs = out.pairs.len() as u64;
+        out
     }
-    stats.verified_pairs = out.pairs.len() as u64;
-    Ok(out)
 }

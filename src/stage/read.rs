@@ -58,13 +58,172 @@ pub(crate) fn read_batches(
     })
 }
 
-/// Reads the input again and calls `each(range, live)` for consecutive
-/// ranges of `pairs` (document indices, sorted by their later document,
-/// `a ≤ b`) as soon as both documents of every pair in the range have been
-/// read; `live` maps each needed document to `make(worker, text)`. A
-/// document's value is dropped after the last pair that needs it, so memory
-/// holds only the documents still waiting for a partner. `purpose` names
-/// the pass in the error raised when the input changed between reads.
+/// A pass over some documents again, by pairs: `pairs` (document indices,
+/// sorted by their later document, `a ≤ b`) are handed to `each(range,
+/// pairs, live)` in consecutive ranges as soon as both documents of every
+/// pair in the range have been read; `live` maps each needed document to
+/// `make(worker, text)`. A document's value is dropped after the last pair
+/// that needs it, so memory holds only the documents still waiting for a
+/// partner. Run alone ([`reread_pairs`]) or with others in one read
+/// ([`reread`]).
+pub(crate) struct RereadJob<T, M, E> {
+    pairs: Vec<(u32, u32)>,
+    purpose: &'static str,
+    make: M,
+    each: E,
+    last_use: Vec<Option<u32>>,
+    live: HashMap<u32, T>,
+    next: usize,
+}
+
+impl<T, M, E> RereadJob<T, M, E>
+where
+    T: Send,
+    M: Fn(&mut Worker<'_>, &str) -> T + Sync,
+    E: FnMut(std::ops::Range<usize>, &[(u32, u32)], &HashMap<u32, T>),
+{
+    /// A job over `pairs` (see the type's doc); `purpose` names it in the
+    /// error raised when the input changed between reads.
+    pub(crate) fn new(
+        pairs: Vec<(u32, u32)>,
+        purpose: &'static str,
+        make: M,
+        each: E,
+    ) -> RereadJob<T, M, E> {
+        debug_assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1));
+        RereadJob {
+            pairs,
+            purpose,
+            make,
+            each,
+            last_use: Vec::new(),
+            live: HashMap::new(),
+            next: 0,
+        }
+    }
+}
+
+/// A [`RereadJob`] as the fused reader drives it.
+pub(crate) trait Pass: Send {
+    /// Pairs in all, and pairs handed over so far.
+    fn progress(&self) -> (usize, usize);
+    /// What the pass is for (in errors).
+    fn purpose(&self) -> &'static str;
+    /// Before the read: `n_docs` documents in the input.
+    fn start(&mut self, n_docs: usize);
+    /// One batch, whose first record is record `index`; `last_doc` is the
+    /// last document read so far (none if every record so far was a skip).
+    fn batch(&mut self, ctx: &BatchContext<'_>);
+}
+
+/// What every pass sees of one batch.
+pub(crate) struct BatchContext<'a> {
+    cfg: &'a Config,
+    opts: &'a SourceOptions,
+    record_doc: &'a [Option<DocId>],
+    index: usize,
+    batch: &'a Batch,
+    last_doc: Option<u32>,
+}
+
+impl<T, M, E> Pass for RereadJob<T, M, E>
+where
+    T: Send,
+    M: Fn(&mut Worker<'_>, &str) -> T + Sync + Send,
+    E: FnMut(std::ops::Range<usize>, &[(u32, u32)], &HashMap<u32, T>) + Send,
+{
+    fn progress(&self) -> (usize, usize) {
+        (self.pairs.len(), self.next)
+    }
+
+    fn purpose(&self) -> &'static str {
+        self.purpose
+    }
+
+    fn start(&mut self, n_docs: usize) {
+        self.last_use = vec![None; n_docs];
+        for &(a, b) in &self.pairs {
+            for d in [a, b] {
+                let slot = &mut self.last_use[d as usize];
+                *slot = Some(slot.map_or(b, |x| x.max(b)));
+            }
+        }
+    }
+
+    fn batch(&mut self, ctx: &BatchContext<'_>) {
+        if self.next == self.pairs.len() {
+            return;
+        }
+        let last_use = &self.last_use;
+        let wanted: Vec<(u32, &RawRecord)> = ctx
+            .batch
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let doc = ctx.record_doc.get(ctx.index + i).copied().flatten()?;
+                let raw = item.as_ref().ok()?;
+                last_use[doc.index()].is_some().then_some((doc.0, raw))
+            })
+            .collect();
+        let make = &self.make;
+        let done: Vec<(u32, Option<T>)> = wanted
+            .par_iter()
+            .map_init(
+                || Worker::new(ctx.cfg, &[], None),
+                |w, &(d, raw)| (d, raw.parse(ctx.opts).ok().map(|doc| make(w, &doc.text))),
+            )
+            .collect();
+        self.live.extend(done.into_iter().filter_map(|(d, v)| v.map(|v| (d, v))));
+        let Some(last_doc) = ctx.last_doc else { return };
+        let next = self.next;
+        let end = next + self.pairs[next..].partition_point(|p| p.1 <= last_doc);
+        if end > next {
+            (self.each)(next..end, &self.pairs[next..end], &self.live);
+        }
+        self.next = end;
+        self.live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
+    }
+}
+
+/// Reads the input once for all `passes` (fused: each batch goes to every
+/// pass). Reads nothing when no pass has a pair.
+pub(crate) fn reread(
+    cfg: &Config,
+    source: &dyn Source,
+    record_doc: &[Option<DocId>],
+    progress: &dyn Progress,
+    passes: &mut [&mut dyn Pass],
+) -> Result<()> {
+    let Some(purpose) = passes.iter().find(|p| p.progress().0 > 0).map(|p| p.purpose()) else {
+        return Ok(());
+    };
+    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
+    for p in passes.iter_mut() {
+        p.start(n_docs);
+    }
+    let total: usize = passes.iter().map(|p| p.progress().0).sum();
+    let opts = source.options();
+    let mut index = 0usize;
+    read_batches(source, cfg.batch_bytes, |batch| {
+        let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
+            .iter()
+            .rev()
+            .find_map(|d| *d)
+            .map(|d| d.0);
+        let ctx = BatchContext { cfg, opts, record_doc, index, batch: &batch, last_doc };
+        for p in passes.iter_mut() {
+            p.batch(&ctx);
+        }
+        index += batch.len();
+        let done: usize = passes.iter().map(|p| p.progress().1).sum();
+        progress.work(done as u64, Some(total as u64), "pairs");
+        Ok(())
+    })?;
+    same_records(purpose, record_doc.len(), index)
+}
+
+/// One [`RereadJob`] alone: reads the input again and calls `each(range,
+/// live)` for consecutive ranges of `pairs`.
 #[allow(clippy::too_many_arguments)] // one pass, every piece of it named
 pub(crate) fn reread_pairs<T: Send>(
     cfg: &Config,
@@ -73,62 +232,12 @@ pub(crate) fn reread_pairs<T: Send>(
     pairs: &[(u32, u32)],
     purpose: &'static str,
     progress: &dyn Progress,
-    make: impl Fn(&mut Worker<'_>, &str) -> T + Sync,
-    mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>),
+    make: impl Fn(&mut Worker<'_>, &str) -> T + Sync + Send,
+    mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>) + Send,
 ) -> Result<()> {
-    if pairs.is_empty() {
-        return Ok(());
-    }
-    debug_assert!(pairs.windows(2).all(|w| w[0].1 <= w[1].1));
-    let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
-    let mut last_use: Vec<Option<u32>> = vec![None; n_docs];
-    for &(a, b) in pairs {
-        for d in [a, b] {
-            let slot = &mut last_use[d as usize];
-            *slot = Some(slot.map_or(b, |x| x.max(b)));
-        }
-    }
-    let opts = source.options();
-    let mut live: HashMap<u32, T> = HashMap::new();
-    let mut next = 0usize;
-    let mut index = 0usize;
-    read_batches(source, cfg.batch_bytes, |batch| {
-        let wanted: Vec<(u32, &RawRecord)> = batch
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let doc = record_doc.get(index + i).copied().flatten()?;
-                let raw = item.as_ref().ok()?;
-                last_use[doc.index()].is_some().then_some((doc.0, raw))
-            })
-            .collect();
-        // The last document read so far; none yet if every record so far
-        // was skipped (then no pair can be complete).
-        let last_doc = record_doc[..(index + batch.len()).min(record_doc.len())]
-            .iter()
-            .rev()
-            .find_map(|d| *d)
-            .map(|d| d.0);
-        index += batch.len();
-        let done: Vec<(u32, Option<T>)> = wanted
-            .par_iter()
-            .map_init(
-                || Worker::new(cfg, &[], None),
-                |w, &(d, raw)| (d, raw.parse(opts).ok().map(|doc| make(w, &doc.text))),
-            )
-            .collect();
-        live.extend(done.into_iter().filter_map(|(d, v)| v.map(|v| (d, v))));
-        let Some(last_doc) = last_doc else { return Ok(()) };
-        let end = next + pairs[next..].partition_point(|p| p.1 <= last_doc);
-        if end > next {
-            each(next..end, &live);
-        }
-        next = end;
-        progress.work(next as u64, Some(pairs.len() as u64), "pairs");
-        live.retain(|&d, _| last_use[d as usize].is_some_and(|l| l > last_doc));
-        Ok(())
-    })?;
-    same_records(purpose, record_doc.len(), index)
+    let mut job =
+        RereadJob::new(pairs.to_vec(), purpose, make, |r, _: &[_], live: &_| each(r, live));
+    reread(cfg, source, record_doc, progress, &mut [&mut job])
 }
 
 /// The error for a second read that found another number of records.
