@@ -42,6 +42,7 @@ pub mod shingle;
 pub mod simhash;
 pub mod simindex;
 pub mod source;
+pub mod stagefile;
 pub mod synth;
 pub mod tempfiles;
 pub mod text;
