@@ -1755,6 +1755,37 @@ mod tests {
         assert_eq!(back, vec![sig(0, &[1, 2], &[3]), sig(2, &[4, 5], &[6])]);
     }
 
+    /// Flips every bit pattern of `flips` in every byte of the file at
+    /// `path` in turn: each damaged file is refused with its name.
+    fn every_flip_is_refused<R: Record + fmt::Debug>(path: &Path, hash: u64) {
+        let bytes = std::fs::read(path).unwrap();
+        for i in 0..bytes.len() {
+            for flip in [0x01, 0x80, 0xFF] {
+                let mut damaged = bytes.clone();
+                damaged[i] ^= flip;
+                std::fs::write(path, &damaged).unwrap();
+                let e = error_of::<R>(path, hash);
+                assert!(!matches!(e, StageFileError::Io { .. }), "byte {i} ^ {flip:#x}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_single_byte_change_of_a_small_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = edges_file(dir.path());
+        every_flip_is_refused::<VerifiedPair>(&path, 42);
+
+        let path = dir.path().join("sigs.stage");
+        let layout = SignatureLayout { num_perm: 2, bands: 1 };
+        write(&path, 3, layout, &[sig(1, &[2, 3], &[4]), sig(5, &[6, 7], &[8])]);
+        every_flip_is_refused::<DocSignature>(&path, 3);
+
+        let path = dir.path().join("fps.stage");
+        write(&path, 4, (), &[fps(1, &[(2, 3)]), fps(4, &[]), fps(5, &[(6, 7), (8, 9)])]);
+        every_flip_is_refused::<DocFingerprints>(&path, 4);
+    }
+
     fn arb_edges() -> impl Strategy<Value = Vec<VerifiedPair>> {
         prop::collection::vec((any::<u32>(), any::<u32>(), any::<u64>()), 0..12)
             .prop_map(|v| v.into_iter().map(|(a, b, s)| edge(a, b, f64::from_bits(s))).collect())
