@@ -101,6 +101,10 @@ pub enum Error {
     /// A bad record under strict mode (`--strict`), where skips are fatal.
     #[error("{0} (stopped because of --strict; without it the record is skipped and counted)")]
     Strict(Skip),
+    /// A stage file (intermediate results on disk) cannot be written or
+    /// used. The message names the file and what is wrong.
+    #[error(transparent)]
+    StageFile(#[from] crate::stagefile::StageFileError),
 }
 
 impl Error {

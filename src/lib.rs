@@ -47,6 +47,7 @@ pub mod simhash;
 pub mod simindex;
 pub mod source;
 pub mod stage;
+pub mod stagefile;
 pub mod tempfiles;
 pub mod text;
 pub mod verify;
