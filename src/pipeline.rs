@@ -18,7 +18,7 @@ use crate::method;
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
 use crate::source::{Inputs, Source};
-use crate::stage::read::{self, Pass};
+use crate::stage::read::{self, Reread};
 use crate::stage::{candidates, passages, report, sketch};
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
@@ -46,7 +46,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 /// used: the source says what it reads and how it parses).
 pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -> Result<Outcome> {
     let plan = crate::plan::ReadPlan::of(cfg, crate::plan::Later::default());
-    if plan.reads() > 1 {
+    if plan.reads().len() > 1 {
         if let Some(name) = source.read_once().into_iter().next() {
             return Err(Error::ReadOnce { name });
         }
@@ -72,8 +72,8 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
         if !checks.is_empty() {
             progress.stage("exact check");
         }
-        let mut passes: Vec<&mut dyn Pass> =
-            checks.iter_mut().map(|p| p as &mut dyn Pass).collect();
+        let mut passes: Vec<&mut dyn Reread> =
+            checks.iter_mut().map(|p| p as &mut dyn Reread).collect();
         pool.install(|| read::reread(cfg, source, &sketches.record_doc, progress, &mut passes))?;
     }
     let found = pending.finish(&mut stats);

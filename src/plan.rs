@@ -9,8 +9,9 @@
 //! passages re-read the documents in a chain and then the documents of
 //! each passage's first occurrence; and the caller may read again after
 //! the scan ([`Later`]: a dedup write, the texts of an HTML page). The
-//! plan lists the passes in order ([`ReadPlan::passes`]); a pass that is
-//! not needed at run time (no pair to check, no passage) reads nothing.
+//! plan lists the reads in order, fusing passes that can share one
+//! ([`ReadPlan::reads`]); a pass that is not needed at run time (no pair to
+//! check, no passage) reads nothing.
 //!
 //! [`SimilarityMethod::needs_document_frequencies`]: crate::method::SimilarityMethod::needs_document_frequencies
 //! [`SimilarityMethod::rereads`]: crate::method::SimilarityMethod::rereads
@@ -48,44 +49,58 @@ pub enum Pass {
     Texts,
 }
 
-/// The passes of a run, in order.
+/// The reads of a run, in order, each serving one or more passes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPlan {
-    passes: Vec<Pass>,
+    reads: Vec<Vec<Pass>>,
 }
 
 impl ReadPlan {
-    /// The passes `cfg` makes, then those of `later`.
+    /// The passes `cfg` makes, then those of `later`, fused into reads.
+    ///
+    /// Fused: MinHash's exact check and the passage re-read both need some
+    /// documents again after the sketch read and neither needs the other's
+    /// result, so they share one read. Every other pass needs the result of
+    /// the one before it (the sketch needs document frequencies; the
+    /// passage texts need the passages; a dedup needs the clusters), so it
+    /// is a read of its own.
     pub fn of(cfg: &Config, later: Later) -> ReadPlan {
         let methods = crate::method::registered(cfg);
-        let mut passes = Vec::new();
+        let mut reads = Vec::new();
         if methods.iter().any(|m| m.needs_document_frequencies()) {
-            passes.push(Pass::DocumentFrequencies);
+            reads.push(vec![Pass::DocumentFrequencies]);
         }
-        passes.push(Pass::Sketch);
+        reads.push(vec![Pass::Sketch]);
+        let mut again = Vec::new();
         if methods.iter().any(|m| m.rereads()) {
-            passes.push(Pass::ExactCheck);
+            again.push(Pass::ExactCheck);
         }
         if cfg.passages.is_some() {
-            passes.extend([Pass::Passages, Pass::PassageTexts]);
+            again.push(Pass::Passages);
+        }
+        if !again.is_empty() {
+            reads.push(again);
+        }
+        if cfg.passages.is_some() {
+            reads.push(vec![Pass::PassageTexts]);
         }
         if later.dedup {
-            passes.push(Pass::Dedup);
+            reads.push(vec![Pass::Dedup]);
         }
         if later.texts {
-            passes.push(Pass::Texts);
+            reads.push(vec![Pass::Texts]);
         }
-        ReadPlan { passes }
+        ReadPlan { reads }
     }
 
-    /// The passes, in order.
-    pub fn passes(&self) -> &[Pass] {
-        &self.passes
+    /// The reads, each with the passes it serves.
+    pub fn reads(&self) -> &[Vec<Pass>] {
+        &self.reads
     }
 
-    /// How many times the input is read, at most.
-    pub fn reads(&self) -> usize {
-        self.passes.len()
+    /// Whether passes `a` and `b` share one read.
+    pub fn fused(&self, a: Pass, b: Pass) -> bool {
+        self.reads.iter().any(|r| r.contains(&a) && r.contains(&b))
     }
 }
 
@@ -115,7 +130,7 @@ struct Spool {
 /// same), so a stream that never ends a line does not fill the disk.
 pub fn prepare(cfg: Config, later: Later) -> Result<Prepared> {
     let plan = ReadPlan::of(&cfg, later);
-    if plan.reads() <= 1 || !cfg.inputs.iter().any(Input::is_stream) {
+    if plan.reads().len() <= 1 || !cfg.inputs.iter().any(Input::is_stream) {
         return Ok(Prepared { config: cfg, plan, _spools: Vec::new() });
     }
     let mut spools = Vec::new();
@@ -159,26 +174,36 @@ mod tests {
     use crate::config::{Method, Options};
     use crate::simhash::Weighting;
 
-    fn plan(edit: impl FnOnce(&mut Options), later: Later) -> Vec<Pass> {
+    fn plan(edit: impl FnOnce(&mut Options), later: Later) -> Vec<Vec<Pass>> {
         let mut o = Options::new(vec![Input::Stdin]);
         edit(&mut o);
-        ReadPlan::of(&o.build().unwrap(), later).passes().to_vec()
+        ReadPlan::of(&o.build().unwrap(), later).reads().to_vec()
     }
 
-    /// Each stage's reads, as the module doc lists them.
+    /// Each stage's reads, as the module doc lists them, fused where
+    /// neither pass needs the other's result.
     #[test]
     fn passes_follow_the_stages() {
         use Pass::*;
         let all = Later { dedup: true, texts: true };
-        assert_eq!(plan(|_| {}, Later::default()), [Sketch, ExactCheck, Passages, PassageTexts]);
+        let no_more = |o: &mut Options| (o.passages, o.exact_verify) = (None, false);
         assert_eq!(
-            plan(|o| (o.passages, o.exact_verify) = (None, false), Later::default()),
-            [Sketch]
+            plan(|_| {}, Later::default()),
+            [vec![Sketch], vec![ExactCheck, Passages], vec![PassageTexts]]
         );
         assert_eq!(
-            plan(|o| (o.passages, o.exact_verify) = (None, false), all),
-            [Sketch, Dedup, Texts]
+            plan(|_| {}, all),
+            [
+                vec![Sketch],
+                vec![ExactCheck, Passages],
+                vec![PassageTexts],
+                vec![Dedup],
+                vec![Texts]
+            ]
         );
+        assert_eq!(plan(no_more, Later::default()), [vec![Sketch]]);
+        assert_eq!(plan(no_more, all), [vec![Sketch], vec![Dedup], vec![Texts]]);
+        assert_eq!(plan(|o| o.passages = None, Later::default()), [vec![Sketch], vec![ExactCheck]]);
         // SimHash tf-idf reads once before sketching, and does not re-read;
         // with tf weights it reads nothing more.
         let simhash = |w| {
@@ -188,12 +213,12 @@ mod tests {
         };
         assert_eq!(
             plan(simhash(Weighting::TfIdf), Later::default()),
-            [DocumentFrequencies, Sketch]
+            [vec![DocumentFrequencies], vec![Sketch]]
         );
-        assert_eq!(plan(simhash(Weighting::Tf), Later::default()), [Sketch]);
+        assert_eq!(plan(simhash(Weighting::Tf), Later::default()), [vec![Sketch]]);
         assert_eq!(
             plan(|o| o.method = Method::None, Later::default()),
-            [Sketch, Passages, PassageTexts]
+            [vec![Sketch], vec![Passages], vec![PassageTexts]]
         );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::read::{Pass, RereadJob};
+use super::read::{Reread, RereadJob};
 use super::sketch::Sketches;
 use crate::error::Result;
 use crate::ids::DocId;
@@ -55,7 +55,7 @@ pub(crate) fn find<'a>(
 impl Pending<'_> {
     /// The re-read passes of the pairs to check (none if every method is
     /// done): each rebuilds the shingle sets of its documents.
-    pub fn passes(&mut self) -> Vec<impl Pass + '_> {
+    pub fn passes(&mut self) -> Vec<impl Reread + '_> {
         self.methods
             .iter_mut()
             .filter_map(|m| match m {

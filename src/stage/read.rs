@@ -104,7 +104,7 @@ where
 }
 
 /// A [`RereadJob`] as the fused reader drives it.
-pub(crate) trait Pass: Send {
+pub(crate) trait Reread: Send {
     /// Pairs in all, and pairs handed over so far.
     fn progress(&self) -> (usize, usize);
     /// What the pass is for (in errors).
@@ -126,7 +126,7 @@ pub(crate) struct BatchContext<'a> {
     last_doc: Option<u32>,
 }
 
-impl<T, M, E> Pass for RereadJob<T, M, E>
+impl<T, M, E> Reread for RereadJob<T, M, E>
 where
     T: Send,
     M: Fn(&mut Worker<'_>, &str) -> T + Sync + Send,
@@ -192,7 +192,7 @@ pub(crate) fn reread(
     source: &dyn Source,
     record_doc: &[Option<DocId>],
     progress: &dyn Progress,
-    passes: &mut [&mut dyn Pass],
+    passes: &mut [&mut dyn Reread],
 ) -> Result<()> {
     let Some(purpose) = passes.iter().find(|p| p.progress().0 > 0).map(|p| p.purpose()) else {
         return Ok(());
