@@ -1,4 +1,5 @@
-//! Newtypes for document ids and byte spans, with checked conversions.
+//! Newtypes for document ids, document ranks and byte spans, with checked
+//! conversions.
 
 use serde::Serialize;
 
@@ -18,6 +19,28 @@ impl DocId {
     #[inline]
     pub fn from_index(i: usize) -> Option<DocId> {
         u32::try_from(i).ok().map(DocId)
+    }
+}
+
+/// The place of a document in the passage stage's canonical order
+/// ([`crate::passage::CanonicalOrder`]): documents ranked by their content,
+/// so that passage results do not depend on the order of the input.
+/// `CanonicalOrder::doc` maps a rank back to its [`DocId`]; the two are
+/// different numbers for the same document and must not be mixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rank(pub u32);
+
+impl Rank {
+    /// The rank as an index into per-rank vectors.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The rank for index `i`, or `None` past `u32::MAX` documents.
+    #[inline]
+    pub fn from_index(i: usize) -> Option<Rank> {
+        u32::try_from(i).ok().map(Rank)
     }
 }
 

@@ -18,7 +18,7 @@ fuzz_target!(|data: (String, String, u8)| {
             assert!(w[0] < w[1]);
         }
         for (d, s) in g.occurrences {
-            let t = texts[d as usize];
+            let t = texts[d.index()];
             assert!(s.start < s.end && s.end as usize <= t.len());
             assert!(t.is_char_boundary(s.start as usize) && t.is_char_boundary(s.end as usize));
         }

@@ -29,19 +29,21 @@ use rayon::prelude::*;
 use super::PassageOptions;
 use super::fingerprint::Fingerprint;
 use crate::hash::fmix64;
+use crate::ids::Rank;
 
 /// Hash groups up to this size give all their pairs as seeds; larger ones
 /// give the neighbours of a context sort (see the module docs).
 pub const FULL_GROUP: usize = 8;
 
 /// Two places whose fingerprints are equal: word `pa` of document `a` and
-/// word `pb` of document `b`, with `(a, pa) < (b, pb)`.
+/// word `pb` of document `b` (documents by [`Rank`]), with
+/// `(a, pa) < (b, pb)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Seed {
     /// First document.
-    pub a: u32,
+    pub a: Rank,
     /// Second document (`a ≤ b`).
-    pub b: u32,
+    pub b: Rank,
     /// Word position in `a`.
     pub pa: u32,
     /// Word position in `b`.
@@ -58,17 +60,18 @@ impl Seed {
     }
 }
 
-/// A match between two places, in word positions (end exclusive).
+/// A match between two places, in word positions (end exclusive);
+/// documents by [`Rank`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Match {
     /// First document.
-    pub a: u32,
+    pub a: Rank,
     /// Words `a_start..a_end` of `a`.
     pub a_start: u32,
     /// End of the range in `a`.
     pub a_end: u32,
     /// Second document.
-    pub b: u32,
+    pub b: Rank,
     /// Words `b_start..b_end` of `b`.
     pub b_start: u32,
     /// End of the range in `b`.
@@ -91,13 +94,13 @@ impl Match {
 }
 
 /// Seeds of one document pair on one diagonal, each within the chaining gap
-/// of the one before: a candidate for refinement.
+/// of the one before: a candidate for refinement. Documents by [`Rank`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Chain {
     /// First document.
-    pub a: u32,
+    pub a: Rank,
     /// Second document (`a ≤ b`).
-    pub b: u32,
+    pub b: Rank,
     /// First seed, `(position in a, position in b)`.
     pub first: (u32, u32),
     /// Last seed.
@@ -147,7 +150,8 @@ fn context_key(f: &[Fingerprint], i: usize) -> [u64; KEY] {
     key
 }
 
-/// All seeds of a collection (`fps[doc]` are that document's fingerprints),
+/// All seeds of a collection (`fps[rank]` are the fingerprints of the
+/// document of that [`Rank`]),
 /// sorted by `(a, b, pa, pb)`; groups over [`FULL_GROUP`] places use the
 /// context sort. O(F log F) for F fingerprints.
 pub fn seeds(fps: &[Box<[Fingerprint]>]) -> Vec<Seed> {
@@ -157,17 +161,20 @@ pub fn seeds(fps: &[Box<[Fingerprint]>]) -> Vec<Seed> {
 /// [`seeds`] with another all-pairs limit (`usize::MAX`: all pairs of every
 /// group, the naive twin of the tests).
 pub fn seeds_with(fps: &[Box<[Fingerprint]>], full_group: usize) -> Vec<Seed> {
-    let mut all: Vec<(u64, u32, u32)> = fps
+    let mut all: Vec<(u64, Rank, u32)> = fps
         .iter()
         .enumerate()
-        .flat_map(|(d, f)| (0..f.len()).map(move |i| (f[i].hash, d as u32, i as u32)))
+        .flat_map(|(d, f)| {
+            let d = Rank::from_index(d).expect("BUG: rank past u32");
+            (0..f.len()).map(move |i| (f[i].hash, d, i as u32))
+        })
         .collect();
     all.par_sort_unstable();
-    let groups: Vec<&[(u64, u32, u32)]> =
+    let groups: Vec<&[(u64, Rank, u32)]> =
         all.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1).collect();
-    let seed = |x: (u32, u32), y: (u32, u32)| {
-        let px = (x.0, fps[x.0 as usize][x.1 as usize].pos);
-        let py = (y.0, fps[y.0 as usize][y.1 as usize].pos);
+    let seed = |x: (Rank, u32), y: (Rank, u32)| {
+        let px = (x.0, fps[x.0.index()][x.1 as usize].pos);
+        let py = (y.0, fps[y.0.index()][y.1 as usize].pos);
         let (p, q) = if px <= py { (px, py) } else { (py, px) };
         Seed { a: p.0, b: q.0, pa: p.1, pb: q.1, strong: false }
     };
@@ -182,9 +189,9 @@ pub fn seeds_with(fps: &[Box<[Fingerprint]>], full_group: usize) -> Vec<Seed> {
                     }
                 }
             } else {
-                let mut keyed: Vec<([u64; KEY], u32, u32)> = g
+                let mut keyed: Vec<([u64; KEY], Rank, u32)> = g
                     .iter()
-                    .map(|&(_, d, i)| (context_key(&fps[d as usize], i as usize), d, i))
+                    .map(|&(_, d, i)| (context_key(&fps[d.index()], i as usize), d, i))
                     .collect();
                 keyed.sort_unstable();
                 for step in 1..=NEIGHBOURS {
@@ -433,13 +440,14 @@ impl Tandem {
         (self.end - self.s) / self.unit
     }
 
-    /// Consecutive copies as matches of document `doc`, all of one length.
+    /// Consecutive copies as matches of document `doc` (by rank), all of
+    /// one length.
     /// Words left over after the last whole copy: if they are a passage
     /// themselves (`X M X M X` with period `X M`), they are matched with the
     /// start of the first copy; if fewer (text before the first copy that
     /// happens to end like every copy), the copies are counted back from the
     /// end and the words before the first are left out.
-    fn matches(&self, doc: u32, min_words: u32, out: &mut Vec<Match>) {
+    fn matches(&self, doc: Rank, min_words: u32, out: &mut Vec<Match>) {
         let n = self.copies();
         let rest = self.end - self.s - n * self.unit;
         let first = self.first;
@@ -502,11 +510,11 @@ impl Extent {
     }
 }
 
-/// Refines the seed `(pa, pb)` of documents `a`, `b` (words `ta`, `tb`; the
+/// Refines the seed `(pa, pb)` of documents `a`, `b` (by rank; words `ta`, `tb`; the
 /// same slice when `a == b`): `None` if its window's words differ (a hash
 /// collision).
 fn refine_seed(
-    (a, b): (u32, u32),
+    (a, b): (Rank, Rank),
     (pa, pb): (u32, u32),
     ta: &[u64],
     tb: &[u64],
@@ -663,7 +671,7 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     matches.dedup();
     // Matches inside one document, by document and start: two parts that
     // are copies of each other (`P P U P' P`) are two passages, not halves.
-    let inside: Vec<(u32, u32, u32, u32, u32)> = matches
+    let inside: Vec<(Rank, u32, u32, u32, u32)> = matches
         .iter()
         .filter(|m| m.a == m.b)
         .map(|m| (m.a, m.a_start, m.a_end, m.b_start, m.b_end))
@@ -673,12 +681,12 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
         2 * overlap >= (x.1 - x.0).min(y.1 - y.0)
     };
     // The longest of them per document bounds how far back one can start.
-    let mut longest: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    let mut longest: std::collections::HashMap<Rank, u32> = std::collections::HashMap::new();
     for x in &inside {
         let l = longest.entry(x.0).or_default();
         *l = (*l).max(x.2 - x.1);
     }
-    let copies = |doc: u32, first: (u32, u32), second: (u32, u32)| {
+    let copies = |doc: Rank, first: (u32, u32), second: (u32, u32)| {
         let Some(&back) = longest.get(&doc) else { return false };
         let from = inside.partition_point(|x| (x.0, x.1) < (doc, first.0.saturating_sub(back)));
         inside[from..]
@@ -690,7 +698,7 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     // directions (see `refine_pair`): joining in the order of `a` is not
     // symmetric, so their joined matches are given both directions too.
     let key = |m: &Match| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end);
-    let symmetric: std::collections::HashSet<(u32, u32)> = matches
+    let symmetric: std::collections::HashSet<(Rank, Rank)> = matches
         .chunk_by(|x, y| (x.a, x.b) == (y.a, y.b))
         .filter(|c| c[0].a != c[0].b)
         .filter(|c| {
@@ -770,7 +778,8 @@ mod tests {
         let cs = chains(&seeds_with(&fps, full_group), o);
         let mut out = Vec::new();
         for pair in cs.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
-            let (a, b) = (pair[0].a as usize, pair[0].b as usize);
+            // Unpermuted: the rank of a document is its index in `docs`.
+            let (a, b) = (pair[0].a.index(), pair[0].b.index());
             refine_pair(pair, &docs[a], &docs[b], o, (&[], &[]), &mut Vec::new(), &mut out);
         }
         join_adjacent(out, o.max_gap(), o.k as u32)
@@ -792,7 +801,10 @@ mod tests {
         b.extend(&passage);
         b.extend(filler(4, 50));
         let got = run(&[a, b], &o);
-        assert_eq!(got, vec![Match { a: 0, a_start: 30, a_end: 70, b: 1, b_start: 7, b_end: 47 }]);
+        assert_eq!(
+            got,
+            vec![Match { a: Rank(0), a_start: 30, a_end: 70, b: Rank(1), b_start: 7, b_end: 47 }]
+        );
     }
 
     #[test]
@@ -846,7 +858,10 @@ mod tests {
         b.extend(&edited);
         b.extend(filler(4, 10));
         let got = run(&[a, b], &o);
-        assert_eq!(got, vec![Match { a: 0, a_start: 10, a_end: 50, b: 1, b_start: 10, b_end: 50 }]);
+        assert_eq!(
+            got,
+            vec![Match { a: Rank(0), a_start: 10, a_end: 50, b: Rank(1), b_start: 10, b_end: 50 }]
+        );
     }
 
     #[test]
@@ -857,7 +872,10 @@ mod tests {
         d.extend(filler(1, 5));
         d.extend(&body);
         let got = run(&[d], &o);
-        assert_eq!(got, vec![Match { a: 0, a_start: 0, a_end: 30, b: 0, b_start: 35, b_end: 65 }]);
+        assert_eq!(
+            got,
+            vec![Match { a: Rank(0), a_start: 0, a_end: 30, b: Rank(0), b_start: 35, b_end: 65 }]
+        );
         // Periodic text: "x y x y ...": the two occurrences split it in half at most.
         let periodic: Vec<u64> = (0..100).map(|i| i % 2).collect();
         for m in run(&[periodic], &o) {

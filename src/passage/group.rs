@@ -15,14 +15,15 @@
 use rayon::prelude::*;
 
 use crate::cluster::UnionFind;
+use crate::ids::Rank;
 
 use super::align::Match;
 
 /// One place a passage occurs: words `start..end` of document `doc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Occurrence {
-    /// Document index.
-    pub doc: u32,
+    /// The document, by rank (see [`crate::passage::CanonicalOrder`]).
+    pub doc: Rank,
     /// First word.
     pub start: u32,
     /// One past the last word.
@@ -115,10 +116,10 @@ mod tests {
     use super::*;
 
     fn m(a: u32, ar: (u32, u32), b: u32, br: (u32, u32)) -> Match {
-        Match { a, a_start: ar.0, a_end: ar.1, b, b_start: br.0, b_end: br.1 }
+        Match { a: Rank(a), a_start: ar.0, a_end: ar.1, b: Rank(b), b_start: br.0, b_end: br.1 }
     }
     fn o(doc: u32, start: u32, end: u32) -> Occurrence {
-        Occurrence { doc, start, end }
+        Occurrence { doc: Rank(doc), start, end }
     }
 
     #[test]

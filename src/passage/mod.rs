@@ -36,7 +36,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::ids::Span;
+use crate::ids::{DocId, Rank, Span};
 use crate::text::{TextOptions, Tokenizer};
 use fingerprint::Fingerprint;
 
@@ -72,7 +72,7 @@ pub struct PassageGroup {
     /// Words in the longest occurrence.
     pub words: usize,
     /// Places, sorted by document then offset.
-    pub occurrences: Vec<(u32, Span)>,
+    pub occurrences: Vec<(DocId, Span)>,
     /// For each occurrence, where the word after it starts (the end of the
     /// text after the last word): with the spaces and punctuation up to
     /// there, the bytes `--strip-repeats` removes for a later copy.
@@ -87,28 +87,28 @@ pub struct PassageGroup {
 #[derive(Debug, Default)]
 pub struct Refined {
     matches: Vec<align::Match>,
-    /// (doc, word) → byte offset where that word starts; sorted and looked
+    /// (rank, word) → byte offset where that word starts; sorted and looked
     /// up by binary search when grouping (a sort is cheaper than millions of
     /// hash insertions, and runs in parallel).
-    starts: Vec<((u32, u32), u32)>,
-    /// (doc, word) → (byte offset where the word before it ends, where
+    starts: Vec<((Rank, u32), u32)>,
+    /// (rank, word) → (byte offset where the word before it ends, where
     /// that word starts or the text's end).
-    ends: Vec<((u32, u32), (u32, u32))>,
+    ends: Vec<((Rank, u32), (u32, u32))>,
     /// Tandems found inside each document (by rank), for the matches
     /// across documents refined later.
-    tandems: HashMap<u32, Vec<align::Tandem>>,
+    tandems: HashMap<Rank, Vec<align::Tandem>>,
 }
 
 impl Refined {
     /// Refines `candidates` (chains sorted by document pair, then by first
-    /// seed) whose documents' words `words(doc)` gives (candidates whose
+    /// seed) whose documents' words `words(rank)` gives (candidates whose
     /// words are missing are dropped), and records the byte offsets of the
     /// refined ends. Pairs are refined in parallel.
     pub fn refine<'w>(
         &mut self,
         candidates: &[align::Chain],
         opts: &PassageOptions,
-        words: impl Fn(u32) -> Option<&'w DocWords> + Sync,
+        words: impl Fn(Rank) -> Option<&'w DocWords> + Sync,
     ) {
         let pairs: Vec<&[align::Chain]> =
             candidates.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
@@ -118,7 +118,7 @@ impl Refined {
         let (inside, across): (Vec<&[align::Chain]>, Vec<&[align::Chain]>) =
             pairs.into_iter().partition(|c| c[0].a == c[0].b);
         let none: Vec<align::Tandem> = Vec::new();
-        let run = |chains: &[align::Chain], tandems: &HashMap<u32, Vec<align::Tandem>>| {
+        let run = |chains: &[align::Chain], tandems: &HashMap<Rank, Vec<align::Tandem>>| {
             let mut ms = Vec::new();
             let mut found = Vec::new();
             let (a, b) = (chains[0].a, chains[0].b);
@@ -177,7 +177,7 @@ impl Refined {
         self.starts.dedup_by_key(|x| x.0);
         self.ends.par_sort_unstable();
         self.ends.dedup_by_key(|x| x.0);
-        fn find<V: Copy>(table: &[((u32, u32), V)], key: (u32, u32)) -> V {
+        fn find<V: Copy>(table: &[((Rank, u32), V)], key: (Rank, u32)) -> V {
             let i = table
                 .binary_search_by_key(&key, |x| x.0)
                 .expect("BUG: every range end is the end of a refined match");
@@ -187,7 +187,7 @@ impl Refined {
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .iter()
             .map(|g| {
-                let mut occ: Vec<(u32, Span, u32, u32)> = g
+                let mut occ: Vec<(DocId, Span, u32, u32)> = g
                     .iter()
                     .map(|o| {
                         let start = find(&self.starts, (o.doc, o.start));
@@ -267,7 +267,7 @@ pub fn find_in_texts_with(
     let candidates = order.spread(align::chains(&align::seeds_with(&fps, full_group), opts));
     drop(fps);
     let mut refined = Refined::default();
-    refined.refine(&candidates, opts, |r| words.get(order.doc(r) as usize));
+    refined.refine(&candidates, opts, |r| words.get(order.doc(r).index()));
     refined.into_groups(opts, &order)
 }
 
@@ -286,27 +286,28 @@ pub fn find_in_texts_with(
 /// changes nothing, and n copies cost n chains, not n² seeds.
 #[derive(Debug, Clone)]
 pub struct CanonicalOrder {
-    /// Rank → document index.
-    doc_of: Vec<u32>,
+    /// Rank → document.
+    doc_of: Vec<DocId>,
     /// Classes of two or more documents: their ranks, and the positions of
     /// the first and last fingerprint.
     classes: Vec<Class>,
     /// First rank of a class → its index in `classes`.
-    class_at: HashMap<u32, usize>,
+    class_at: HashMap<Rank, usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Class {
-    ranks: (u32, u32),
+    /// Ranks `ranks.0..ranks.1` (end exclusive).
+    ranks: (Rank, Rank),
     first: u32,
     last: u32,
 }
 
 impl CanonicalOrder {
     /// The order of documents with fingerprints `fps` and [`words_hash`]es
-    /// `words` (by document index).
+    /// `words` (both by [`DocId`] index).
     pub fn new(fps: &[Box<[Fingerprint]>], words: &[u64]) -> CanonicalOrder {
-        let mut keyed: Vec<(u64, u32)> = fps
+        let mut keyed: Vec<(u64, DocId)> = fps
             .par_iter()
             .zip(words)
             .enumerate()
@@ -314,7 +315,7 @@ impl CanonicalOrder {
                 let h = f.iter().fold(w ^ f.len() as u64, |h, fp| {
                     crate::hash::fmix64(h.rotate_left(23) ^ fp.hash ^ u64::from(fp.pos))
                 });
-                (h, d as u32)
+                (h, DocId::from_index(d).expect("BUG: doc id past u32"))
             })
             .collect();
         keyed.par_sort_unstable();
@@ -325,10 +326,11 @@ impl CanonicalOrder {
             while e < keyed.len() && keyed[e].0 == keyed[r].0 {
                 e += 1;
             }
-            let f = &fps[keyed[r].1 as usize];
+            let f = &fps[keyed[r].1.index()];
             if e - r > 1 && !f.is_empty() {
+                let rank = |i| Rank::from_index(i).expect("BUG: rank past u32");
                 classes.push(Class {
-                    ranks: (r as u32, e as u32),
+                    ranks: (rank(r), rank(e)),
                     first: f[0].pos,
                     last: f[f.len() - 1].pos,
                 });
@@ -339,29 +341,32 @@ impl CanonicalOrder {
         CanonicalOrder { doc_of: keyed.into_iter().map(|(_, d)| d).collect(), classes, class_at }
     }
 
-    /// Document index of rank `r`.
-    pub fn doc(&self, r: u32) -> u32 {
-        self.doc_of[r as usize]
+    /// The document of rank `r`.
+    pub fn doc(&self, r: Rank) -> DocId {
+        self.doc_of[r.index()]
     }
 
-    /// The fingerprints in rank order; members of a class after its first
-    /// have none (see [`CanonicalOrder::spread`]).
+    /// The fingerprints (by [`DocId`] index) in rank order, to be indexed
+    /// by [`Rank`]; members of a class after its first have none (see
+    /// [`CanonicalOrder::spread`]).
     pub fn permute(&self, mut fps: Vec<Box<[Fingerprint]>>) -> Vec<Box<[Fingerprint]>> {
         let mut out: Vec<Box<[Fingerprint]>> =
-            self.doc_of.iter().map(|&d| std::mem::take(&mut fps[d as usize])).collect();
+            self.doc_of.iter().map(|&d| std::mem::take(&mut fps[d.index()])).collect();
         for c in &self.classes {
-            for f in &mut out[c.ranks.0 as usize + 1..c.ranks.1 as usize] {
+            for f in &mut out[c.ranks.0.index() + 1..c.ranks.1.index()] {
                 *f = Box::default();
             }
         }
         out
     }
 
-    fn members(&self, r: u32) -> std::ops::Range<u32> {
-        match self.class_at.get(&r) {
-            Some(&i) => self.classes[i].ranks.0..self.classes[i].ranks.1,
-            None => r..r + 1,
-        }
+    /// The ranks of the class whose first rank is `r`, or `r` alone.
+    fn members(&self, r: Rank) -> impl Iterator<Item = Rank> {
+        let (first, end) = match self.class_at.get(&r) {
+            Some(&i) => self.classes[i].ranks,
+            None => (r, Rank(r.0 + 1)),
+        };
+        (first.0..end.0).map(Rank)
     }
 
     /// The chains of the classes' first documents given to every member
@@ -373,7 +378,7 @@ impl CanonicalOrder {
             return chains;
         }
         let mut out = Vec::with_capacity(chains.len());
-        let mut inside: HashMap<u32, Vec<align::Chain>> = HashMap::new();
+        let mut inside: HashMap<Rank, Vec<align::Chain>> = HashMap::new();
         for c in chains {
             if c.a == c.b {
                 if self.class_at.contains_key(&c.a) {
@@ -387,8 +392,8 @@ impl CanonicalOrder {
         }
         for class in &self.classes {
             let within = inside.get(&class.ranks.0).map_or(&[][..], Vec::as_slice);
-            for x in class.ranks.0..class.ranks.1 - 1 {
-                let pair = |first, last| align::Chain { a: x, b: x + 1, first, last };
+            for x in class.ranks.0.0..class.ranks.1.0 - 1 {
+                let pair = |first, last| align::Chain { a: Rank(x), b: Rank(x + 1), first, last };
                 out.push(pair((class.first, class.first), (class.last, class.last)));
                 for w in within {
                     out.push(pair(w.first, w.last));
@@ -466,7 +471,7 @@ mod tests {
             let opts = PassageOptions { min_words: 5, k: 3 };
             for g in find_in_texts(&texts, &opts, &TextOptions::default()) {
                 for (d, s) in g.occurrences {
-                    let t = texts[d as usize];
+                    let t = texts[d.index()];
                     prop_assert!(s.end as usize <= t.len() && s.start < s.end);
                     prop_assert!(t.is_char_boundary(s.start as usize) && t.is_char_boundary(s.end as usize));
                     let first = t[s.range()].chars().next().unwrap();

@@ -58,7 +58,7 @@ pub(crate) fn run(
         model::round4(stats.repeated_bytes_across as f64 / stats.bytes.max(1) as f64);
     // What --strip-repeats removes is exactly the within-document repeats.
     let repeats =
-        within.into_iter().map(|(d, spans)| (found.record_of[d as usize], spans)).collect();
+        within.into_iter().map(|(d, spans)| (found.record_of[d.index()], spans)).collect();
     let passages = found
         .groups
         .into_iter()
@@ -67,7 +67,7 @@ pub(crate) fn run(
             id: i,
             words: g.words,
             documents: {
-                let mut d: Vec<u32> = g.occurrences.iter().map(|o| o.doc).collect();
+                let mut d: Vec<DocId> = g.occurrences.iter().map(|o| o.doc).collect();
                 d.dedup();
                 d.len()
             },
@@ -76,7 +76,7 @@ pub(crate) fn run(
                 .occurrences
                 .iter()
                 .map(|o| model::Occurrence {
-                    doc: docs[o.doc as usize].id.clone(),
+                    doc: docs[o.doc.index()].id.clone(),
                     start: o.span.start,
                     end: o.span.end,
                 })
@@ -95,7 +95,7 @@ struct FoundGroup {
 
 #[derive(Clone, Copy)]
 struct FoundOccurrence {
-    doc: u32,
+    doc: DocId,
     span: Span,
     /// Where the next word starts (see `PassageGroup::next_word`).
     next_word: u32,
@@ -105,7 +105,7 @@ struct FoundOccurrence {
 
 struct Found {
     groups: Vec<FoundGroup>,
-    /// Record index of every document.
+    /// Record index of every document (by [`DocId`] index).
     record_of: Vec<usize>,
 }
 
@@ -152,7 +152,14 @@ fn find_passages(
     };
     let mut by_b = candidates;
     by_b.sort_by_key(|c| (docs(c).1, c.a, c.b, c.first));
-    let keys: Vec<(u32, u32)> = by_b.iter().map(docs).collect();
+    // `reread_pairs` takes raw document indices.
+    let keys: Vec<(u32, u32)> = by_b
+        .iter()
+        .map(|c| {
+            let (x, y) = docs(c);
+            (x.0, y.0)
+        })
+        .collect();
     let mut refined = Refined::default();
     reread_pairs(
         cfg,
@@ -162,13 +169,13 @@ fn find_passages(
         "passages",
         progress,
         |w, text| DocWords::new(&mut w.tokenizer, text),
-        |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r))),
+        |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r).0)),
     )?;
     let groups = refined.into_groups(popts, &order);
     progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
 
     // Third read: the text of each group's first occurrence, for the report.
-    let mut wanted: HashMap<u32, Vec<(usize, Span)>> = HashMap::new();
+    let mut wanted: HashMap<DocId, Vec<(usize, Span)>> = HashMap::new();
     for (i, g) in groups.iter().enumerate() {
         let (d, span) = g.occurrences[0];
         wanted.entry(d).or_default().push((i, span));
@@ -182,7 +189,7 @@ fn find_passages(
                 let doc = record_doc.get(index).copied().flatten();
                 index += 1;
                 let (Some(doc), Ok(raw)) = (doc, item) else { continue };
-                let Some(spans) = wanted.get(&doc.0) else { continue };
+                let Some(spans) = wanted.get(&doc) else { continue };
                 if let Ok(d) = raw.parse(source.options()) {
                     for &(g, span) in spans {
                         if let Some(t) = d.text.get(span.range()) {
@@ -223,7 +230,7 @@ fn find_passages(
 /// document (what `--strip-repeats` removes); `across` holds, in every
 /// document but the group's first, the first occurrence of the group there
 /// (text the document shares with an earlier one).
-type SpansByDoc = BTreeMap<u32, Vec<Span>>;
+type SpansByDoc = BTreeMap<DocId, Vec<Span>>;
 
 fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
     let mut within = SpansByDoc::new();
@@ -231,7 +238,7 @@ fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
     for g in groups {
         let first_doc = g.occurrences[0].doc;
         // Per document, the length in words of the group's first occurrence.
-        let mut first: HashMap<u32, u32> = HashMap::new();
+        let mut first: HashMap<DocId, u32> = HashMap::new();
         for o in &g.occurrences {
             if let Some(&words) = first.get(&o.doc) {
                 // A later copy goes with the spaces and punctuation after it,

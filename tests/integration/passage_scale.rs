@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::synth::Rng;
+use neardup::DocId;
 use neardup::passage::{PassageGroup, PassageOptions, find_in_texts, find_in_texts_with};
 use neardup::text::{TextOptions, Tokenizer};
 
@@ -25,14 +26,14 @@ fn sentence(rng: &mut Rng, n: usize) -> String {
 }
 
 /// Occurrences as `(document, byte start, byte end)`.
-fn places(groups: &[PassageGroup]) -> BTreeSet<(u32, u32, u32)> {
+fn places(groups: &[PassageGroup]) -> BTreeSet<(DocId, u32, u32)> {
     groups.iter().flat_map(|g| g.occurrences.iter().map(|&(d, s)| (d, s.start, s.end))).collect()
 }
 
 /// Groups as sets of `(name of the document, start, end)`.
 fn named_groups(
     groups: &[PassageGroup],
-    name: impl Fn(u32) -> String,
+    name: impl Fn(DocId) -> String,
 ) -> BTreeSet<BTreeSet<(String, u32, u32)>> {
     groups
         .iter()
@@ -131,7 +132,7 @@ fn passage_of_two_survives_many_quoters_in_any_order() {
                     .occurrences
                     .iter()
                     .filter(|&&(_, s)| s.end - s.start == passage.len() as u32)
-                    .map(|&(d, s)| (d as usize, s.start as usize))
+                    .map(|&(d, s)| (d.index(), s.start as usize))
                     .collect();
                 want.is_subset(&got)
             });
@@ -174,7 +175,7 @@ fn large_groups_agree_with_the_all_pairs_twin() {
     // fast path must cover the same text (bytes in occurrences, per
     // document) to within 1 %, find no text the twin does not, and give each
     // large group of the twin one group holding at least 90 % of its places.
-    let covered = |groups: &[PassageGroup]| -> BTreeSet<(u32, u32)> {
+    let covered = |groups: &[PassageGroup]| -> BTreeSet<(DocId, u32)> {
         groups
             .iter()
             .flat_map(|g| g.occurrences.iter())
@@ -187,7 +188,7 @@ fn large_groups_agree_with_the_all_pairs_twin() {
     assert!(share >= 0.99, "{share}");
     assert!(cf.is_subset(&cn), "fast path found text the twin did not");
     for g in naive.iter().filter(|g| g.occurrences.len() > 8) {
-        let want: BTreeSet<(u32, u32, u32)> = places(std::slice::from_ref(g));
+        let want: BTreeSet<(DocId, u32, u32)> = places(std::slice::from_ref(g));
         let best = fast
             .iter()
             .map(|f| places(std::slice::from_ref(f)).intersection(&want).count())
@@ -235,7 +236,7 @@ fn shuffled_input_gives_the_same_passages() {
     let (o, t) = (PassageOptions::default(), TextOptions::default());
     let run = |docs: &[(String, String)]| {
         let texts: Vec<&str> = docs.iter().map(|d| d.1.as_str()).collect();
-        named_groups(&find_in_texts(&texts, &o, &t), |i| docs[i as usize].0.clone())
+        named_groups(&find_in_texts(&texts, &o, &t), |i| docs[i.index()].0.clone())
     };
     let want = run(&docs);
     assert!(want.len() > 10);
@@ -447,10 +448,9 @@ fn exact_repeats_in_real_code_are_covered() {
                 rep[i..i + W].iter_mut().for_each(|x| *x = true);
             }
         }
-        let occ: Vec<(u32, u32)> = covered
-            .range((d as u32, 0, 0)..(d as u32 + 1, 0, 0))
-            .map(|&(_, s, e)| (s, e))
-            .collect();
+        let (doc, next) = (DocId::from_index(d).unwrap(), DocId::from_index(d + 1).unwrap());
+        let occ: Vec<(u32, u32)> =
+            covered.range((doc, 0, 0)..(next, 0, 0)).map(|&(_, s, e)| (s, e)).collect();
         for (i, &(s, e)) in spans.iter().enumerate() {
             if rep[i] {
                 repeated += 1;
@@ -512,7 +512,7 @@ fn same_fingerprints_different_words_in_either_order() {
     let run = |order: [usize; 4]| {
         let texts = [&x, &x2, &z, &z2];
         let in_order: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
-        named_groups(&find_in_texts(&in_order, &o, &t), |d| names[order[d as usize]].to_owned())
+        named_groups(&find_in_texts(&in_order, &o, &t), |d| names[order[d.index()]].to_owned())
     };
     let want = run([0, 1, 2, 3]);
     assert!(!want.is_empty());
@@ -562,8 +562,8 @@ fn copies_back_to_back_in_two_documents_are_one_copy_each() {
     assert_eq!(groups.len(), 1, "{groups:?}");
     assert_eq!(groups[0].occurrences.len(), 8);
     for &(d, s) in &groups[0].occurrences {
-        let t = [&a, &b][d as usize];
-        assert_eq!(&t[s.range()], p, "document {d}");
+        let t = [&a, &b][d.index()];
+        assert_eq!(&t[s.range()], p, "document {}", d.0);
     }
 }
 
@@ -630,7 +630,7 @@ fn occurrences_in_order(texts: &[String], order: &[usize]) -> BTreeSet<(usize, u
     let in_order: Vec<&str> = order.iter().map(|&i| texts[i].as_str()).collect();
     find_in_texts(&in_order, &PassageOptions::default(), &TextOptions::default())
         .iter()
-        .flat_map(|g| g.occurrences.iter().map(|&(d, s)| (order[d as usize], s.start, s.end)))
+        .flat_map(|g| g.occurrences.iter().map(|&(d, s)| (order[d.index()], s.start, s.end)))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 //! with planted passages, and the CLI.
 
 use crate::synth::Rng;
+use neardup::DocId;
 use neardup::passage::{PassageOptions, find_in_texts};
 use neardup::text::TextOptions;
 
@@ -55,7 +56,7 @@ fn seed_articles_share_no_passage() {
     let (a, b) = (seed("000_28471f2968b74307.txt"), seed("004_7159a99515a8db4b.txt"));
     let groups = find_in_texts(&[&a, &b], &PassageOptions::default(), &TextOptions::default());
     for g in &groups {
-        let docs: std::collections::BTreeSet<u32> = g.occurrences.iter().map(|o| o.0).collect();
+        let docs: std::collections::BTreeSet<DocId> = g.occurrences.iter().map(|o| o.0).collect();
         assert_eq!(docs.len(), 1, "passage across the two articles: {g:?}");
     }
 }
@@ -117,7 +118,7 @@ fn planted_passages_are_found_and_controls_stay_clean() {
     let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
     let groups = find_in_texts(&refs, &PassageOptions::default(), &TextOptions::default());
     let found: Vec<(usize, neardup::Span)> =
-        groups.iter().flat_map(|g| g.occurrences.iter().map(|&(d, s)| (d as usize, s))).collect();
+        groups.iter().flat_map(|g| g.occurrences.iter().map(|&(d, s)| (d.index(), s))).collect();
     // Word index of a byte offset: words starting before it.
     let word_at = |d: usize, off: usize| docs[d][..off].split_whitespace().count();
     let mut hit = 0;
