@@ -8,10 +8,11 @@
 //! place only by [`StageWriter::finish`], so a file at the target path is
 //! always complete. The reader checks everything it can before it yields a
 //! record (the magic bytes, the kind, the version, the parameter hash and
-//! the shape of the file), and the checksum and the record count when the
-//! payload ends. A damaged, truncated or foreign file gives a
-//! [`StageFileError`] that names the file; no input makes the reader panic
-//! or allocate more than the file's length allows.
+//! the shape of the file), and the checksum (of the whole header and the
+//! payload) and the record count when the payload ends. A damaged,
+//! truncated or foreign file gives a [`StageFileError`] that names the
+//! file; no input makes the reader panic or allocate more than the file's
+//! length allows.
 //!
 //! The records are typed: a [`Record`] type says how it is encoded and to
 //! which [`Kind`] it belongs, and its [`Layout`] holds what all records of a
@@ -52,7 +53,7 @@
 //! | 28 + F       | L    | payload: the records, back to back, with no padding          |
 //! | 28 + F + L   | 8    | record count, u64                                            |
 //! | 36 + F + L   | 8    | L, the payload length in bytes, u64                          |
-//! | 44 + F + L   | 8    | checksum: XXH3-64 (seed 0) of the L payload bytes, u64       |
+//! | 44 + F + L   | 8    | checksum: XXH3-64 (seed 0) of the header and payload, u64    |
 //! | 52 + F + L   | 8    | end magic: `4E 45 41 52 44 55 50 04` (`NEARDUP`, byte 0x04)  |
 //!
 //! The kinds, their kind fields and their records:
@@ -72,6 +73,15 @@
 //! length; the kind fields are those of the kind (F = 8 for `SIGS`, else 0);
 //! the payload splits into exactly the stated number of whole records; and
 //! the checksum matches.
+//!
+//! The checksum is the XXH3-64 (seed 0) of every byte before the trailer,
+//! offsets 0 to `28 + F + L − 1`: the whole header (magic, kind tag,
+//! version, parameter hash, F and the kind fields), then the payload. So a
+//! change to the kind fields that keeps the length of a record (for `SIGS`,
+//! P + 2 and B − 1) is caught, and so is a changed parameter hash even when
+//! the reader is given the changed value. The writer computes it as it
+//! streams, the reader as it reads. The trailer is not hashed: its record
+//! count, payload length and end magic are checked against the file.
 //!
 //! The first 24 bytes (magic, kind tag, version, parameter hash) keep their
 //! place and meaning in every version, so that any build can tell what a
@@ -424,7 +434,8 @@ pub struct Trailer {
     pub records: u64,
     /// Length of the payload in bytes.
     pub payload_len: u64,
-    /// XXH3-64 of the payload.
+    /// XXH3-64 (seed 0) of every byte before the trailer: the header,
+    /// kind fields included, then the payload.
     pub checksum: u64,
 }
 
@@ -512,16 +523,16 @@ pub enum StageFileError {
         /// Where it ends.
         detail: String,
     },
-    /// The payload does not hash to the trailer's checksum.
+    /// The header and payload do not hash to the trailer's checksum.
     #[error(
-        "{}: checksum mismatch: the file is damaged (its payload hashes to {found:#018x}, its \
-         trailer says {expected:#018x}); rerun the stage",
+        "{}: checksum mismatch: the file is damaged (its header and payload hash to \
+         {found:#018x}, its trailer says {expected:#018x}); rerun the stage",
         path.display()
     )]
     Checksum {
         /// The file.
         path: PathBuf,
-        /// The checksum of the payload as read.
+        /// The checksum of the header and payload as read.
         found: u64,
         /// The checksum in the trailer.
         expected: u64,
@@ -581,6 +592,8 @@ pub struct StageWriter<R: Record> {
     path: PathBuf,
     layout: R::Layout,
     scratch: Vec<u8>,
+    /// The hash of every byte written so far: the header, then the
+    /// records.
     hasher: Xxh3,
     records: u64,
     payload_len: u64,
@@ -650,13 +663,16 @@ impl<R: Record> StageWriter<R> {
 
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, tmp);
         out.write_all(&header).map_err(io_error(&path, "cannot write the stage file"))?;
+        // The checksum covers the header too.
+        let mut hasher = Xxh3::new();
+        hasher.update(&header);
         Ok(StageWriter {
             out,
             _registered: registered,
             path,
             layout,
             scratch: Vec::new(),
-            hasher: Xxh3::new(),
+            hasher,
             records: 0,
             payload_len: 0,
             failed: false,
@@ -768,7 +784,7 @@ fn put_in_place(
 }
 
 /// The payload of an open stage file, read through a buffer that is hashed
-/// as it is filled.
+/// as it is filled (after the header, which the hash starts with).
 struct Source {
     file: File,
     buf: Vec<u8>,
@@ -778,6 +794,7 @@ struct Source {
     unread: u64,
     /// The file offset just past `buf[..end]`.
     offset: u64,
+    /// The hash of every byte read so far: the header, then the payload.
     hasher: Xxh3,
 }
 
@@ -912,11 +929,12 @@ impl Decoder<'_> {
 ///
 /// [`open`](StageReader::open) checks the header and the trailer's place
 /// and shape. The iterator then yields the records one by one as they are
-/// read, and checks the checksum and the record count when the payload
-/// ends: a damaged payload shows as an `Err` item after the records read
-/// before it (the last item; the iterator ends after an error). Use
-/// [`read_all`](StageReader::read_all) to get records only once all of them
-/// are checked.
+/// read, and checks the checksum (of the header and the payload) and the
+/// record count when the payload ends: a damaged payload, or damaged kind
+/// fields that still give records of the same length, shows as an `Err`
+/// item after the records read before it (the last item; the iterator ends
+/// after an error). Use [`read_all`](StageReader::read_all) to get records
+/// only once all of them are checked.
 pub struct StageReader<R: Record> {
     path: PathBuf,
     source: Source,
@@ -1086,6 +1104,11 @@ impl<R: Record> StageReader<R> {
         file.seek(SeekFrom::Start(payload_start))
             .map_err(io_error(p, "cannot read the stage file"))?;
         let buf_len = usize::try_from(room).map_or(READ_BUFFER, |r| r.clamp(1, READ_BUFFER));
+        // The checksum covers the whole header, as read from the file, then
+        // the payload.
+        let mut hasher = Xxh3::new();
+        hasher.update(&head);
+        hasher.update(&fields);
         let source = Source {
             file,
             buf: vec![0; buf_len],
@@ -1093,7 +1116,7 @@ impl<R: Record> StageReader<R> {
             end: 0,
             unread: room,
             offset: payload_start,
-            hasher: Xxh3::new(),
+            hasher,
         };
         Ok(StageReader {
             path,
@@ -1358,9 +1381,10 @@ mod tests {
 
     // The pinned files below were worked out by hand from the format table
     // in the module doc. The checksums were computed with the reference C
-    // implementation of XXH3-64 (libxxhash 0.8.1), not with this crate; the
-    // checksum of an empty payload is the published XXH3-64 of no bytes,
-    // 0x2D06800538D394C2.
+    // implementation of XXH3-64 (libxxhash 0.8.1, `XXH3_64bits` called from
+    // Python through ctypes), not with this crate, on the exact bytes of
+    // each file before its trailer: the header with its kind fields, then
+    // the payload.
 
     #[test]
     fn pinned_format_verified_edges() {
@@ -1373,7 +1397,7 @@ mod tests {
             01 00 00 00 02 00 00 00  00 00 00 00 00 00 E0 3F
             0D 0C 0B 0A 07 00 00 00  00 00 00 00 00 00 F0 3F
             02 00 00 00 00 00 00 00  20 00 00 00 00 00 00 00
-            73 12 A3 F3 03 AC E1 E3  4E 45 41 52 44 55 50 04
+            41 F2 BC 75 71 07 2B A9  4E 45 41 52 44 55 50 04
         ");
         assert_eq!(std::fs::read(&path).unwrap(), expected);
         let back = read_all::<VerifiedPair>(&path, 0x0123_4567_89AB_CDEF).unwrap();
@@ -1389,7 +1413,7 @@ mod tests {
             4E 45 41 52 44 55 50 1A  45 44 47 45  01 00 00 00
             00 00 00 00 00 00 00 00  00 00 00 00
             00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
-            C2 94 D3 38 05 80 06 2D  4E 45 41 52 44 55 50 04
+            FC D4 2F ED 93 E6 58 D3  4E 45 41 52 44 55 50 04
         ");
         assert_eq!(std::fs::read(&path).unwrap(), expected);
     }
@@ -1407,7 +1431,7 @@ mod tests {
             05 00 00 00  01 00 00 00  02 00 00 00  FF FF FF FF
             08 07 06 05 04 03 02 01  09 00 00 00 00 00 00 00
             01 00 00 00 00 00 00 00  20 00 00 00 00 00 00 00
-            67 FA C4 EE 4C 53 A0 5C  4E 45 41 52 44 55 50 04
+            63 59 ED E5 55 E4 1F 43  4E 45 41 52 44 55 50 04
         ");
         assert_eq!(std::fs::read(&path).unwrap(), expected);
         assert_eq!(read_all::<DocSignature>(&path, 0xFEDC_BA98_7654_3210).unwrap(), records);
@@ -1427,7 +1451,7 @@ mod tests {
             01 00 00 00 00 00 00 00  00 01 00 00
             0A 00 00 00  00 00 00 00
             02 00 00 00 00 00 00 00  28 00 00 00 00 00 00 00
-            81 72 38 04 E0 FC ED DE  4E 45 41 52 44 55 50 04
+            F3 F9 58 71 DE 2D 49 77  4E 45 41 52 44 55 50 04
         ");
         assert_eq!(std::fs::read(&path).unwrap(), expected);
         assert_eq!(read_all::<DocFingerprints>(&path, 0).unwrap(), records);
@@ -1540,6 +1564,85 @@ mod tests {
     }
 
     #[test]
+    fn the_checksum_covers_every_byte_before_the_trailer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edges.stage");
+        // 348 bytes before the trailer, hashed as the writer streams them
+        // (the header, then each record) and as the reader reads them.
+        let records: Vec<VerifiedPair> =
+            (0..20).map(|i| edge(i, i + 1, f64::from(i) / 16.0)).collect();
+        let trailer = write(&path, 42, (), &records);
+        // By libxxhash (through ctypes) on the bytes built from the format
+        // table: the 28-byte header of an edges file of parameter hash 42,
+        // then the 20 records.
+        assert_eq!(trailer.checksum, 0xFBEC_451F_DE63_BB5E);
+        let bytes = std::fs::read(&path).unwrap();
+        let end = bytes.len() - TRAILER_LEN as usize;
+        assert_eq!(end, 28 + 20 * 16);
+        assert_eq!(trailer.checksum, xxh3_64(&bytes[..end]));
+        assert_ne!(trailer.checksum, xxh3_64(&bytes[28..end]), "the header is not covered");
+        assert_eq!(edge_bits(&read_all::<VerifiedPair>(&path, 42).unwrap()), edge_bits(&records));
+    }
+
+    #[test]
+    fn a_kind_field_change_that_keeps_the_record_length_is_refused_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sigs.stage");
+        let layout = SignatureLayout { num_perm: 3, bands: 2 };
+        let records = vec![sig(5, &[1, 2, 3], &[4, 5]), sig(6, &[7, 8, 9], &[10, 11])];
+        write(&path, 3, layout, &records);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // num_perm + 2 and bands − 1: 4 + 4 · 5 + 8 · 1 = 4 + 4 · 3 + 8 · 2
+        // bytes a record, so the header, the payload and the trailer still
+        // agree.
+        let changed = SignatureLayout { num_perm: 5, bands: 1 };
+        assert_eq!(changed.record_len(), layout.record_len());
+        bytes[28..32].copy_from_slice(&5u32.to_le_bytes());
+        bytes[32..36].copy_from_slice(&1u32.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        // Only the checksum can tell.
+        let reader = StageReader::<DocSignature>::open(&path, 3).unwrap();
+        assert_eq!(*reader.layout(), changed);
+        let e = error_of::<DocSignature>(&path, 3);
+        assert!(matches!(e, StageFileError::Checksum { .. }), "{e:?}");
+        assert!(e.to_string().contains("checksum mismatch: the file is damaged"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_parameter_hash_is_refused_even_when_it_is_the_one_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, bytes) = edges_file(dir.path());
+        for i in 16..24 {
+            let mut changed = bytes.clone();
+            changed[i] ^= 0x01;
+            std::fs::write(&path, &changed).unwrap();
+            // With the hash it was written with, the parameters differ.
+            let e = error_of::<VerifiedPair>(&path, 42);
+            assert!(matches!(e, StageFileError::Params { .. }), "byte {i}: {e:?}");
+            // With the changed hash, the checksum does not match.
+            let stored = u64_at(&changed, 16);
+            assert_ne!(stored, 42);
+            let e = error_of::<VerifiedPair>(&path, stored);
+            assert!(matches!(e, StageFileError::Checksum { .. }), "byte {i}: {e:?}");
+            assert!(e.to_string().contains("checksum mismatch: the file is damaged"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_changed_kind_tag_whose_records_still_read_is_refused_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fps.stage");
+        // Records of 8, 20 and 20 bytes: as edges, 3 records of 16 bytes.
+        write(&path, 4, (), &[fps(1, &[]), fps(2, &[(3, 4)]), fps(5, &[(6, 7)])]);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[8..12].copy_from_slice(&Kind::VerifiedEdges.tag());
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(StageReader::<VerifiedPair>::open(&path, 4).is_ok());
+        let e = error_of::<VerifiedPair>(&path, 4);
+        assert!(matches!(e, StageFileError::Checksum { .. }), "{e:?}");
+    }
+
+    #[test]
     fn rejects_truncated_files() {
         let dir = tempfile::tempdir().unwrap();
         let (path, bytes) = edges_file(dir.path());
@@ -1595,11 +1698,12 @@ mod tests {
     }
 
     /// Recomputes the payload length and checksum of a file whose payload
-    /// starts at `start`, keeping its record count.
+    /// starts at `start`, keeping its record count. The checksum is that of
+    /// every byte before the trailer.
     fn reseal(bytes: &mut [u8], start: usize) {
         let end = bytes.len() - TRAILER_LEN as usize;
         let len = (end - start) as u64;
-        let sum = xxh3_64(&bytes[start..end]);
+        let sum = xxh3_64(&bytes[..end]);
         bytes[end + 8..end + 16].copy_from_slice(&len.to_le_bytes());
         bytes[end + 16..end + 24].copy_from_slice(&sum.to_le_bytes());
     }
