@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::Span;
 use crate::method;
+use crate::plan::{Later, Pass, ReadPlan};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
 use crate::source::{Inputs, Source};
@@ -45,7 +46,7 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 /// [`scan`] over any [`Source`] (`cfg.inputs` and `cfg.source` are not
 /// used: the source says what it reads and how it parses).
 pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -> Result<Outcome> {
-    let plan = crate::plan::ReadPlan::of(cfg, crate::plan::Later::default());
+    let plan = ReadPlan::of(cfg, Later::default());
     if plan.reads().len() > 1 {
         if let Some(name) = source.read_once().into_iter().next() {
             return Err(Error::ReadOnce { name });
@@ -67,24 +68,35 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
 
     progress.stage("index");
     let mut pending = pool.install(|| candidates::find(&methods, &sketches, &mut stats))?;
+    let mut passages = cfg
+        .passages
+        .as_ref()
+        .map(|popts| pool.install(|| passages::prepare(popts, &mut sketches, progress)));
+    // The exact check and the passage re-read: one read where the plan
+    // fuses them, else one each.
+    let fused = plan.fused(Pass::ExactCheck, Pass::Passages);
     {
         let mut checks = pending.passes();
-        if !checks.is_empty() {
-            progress.stage("exact check");
-        }
-        let mut passes: Vec<&mut dyn Reread> =
+        let mut passage = passages.as_mut().map(|p| p.pass());
+        let mut first: Vec<&mut dyn Reread> =
             checks.iter_mut().map(|p| p as &mut dyn Reread).collect();
-        pool.install(|| read::reread(cfg, source, &sketches.record_doc, progress, &mut passes))?;
+        let mut second: Vec<&mut dyn Reread> = Vec::new();
+        if let Some(p) = passage.as_mut() {
+            if fused { first.push(p) } else { second.push(p) }
+        }
+        let record_doc = &sketches.record_doc;
+        pool.install(|| read::reread(cfg, source, record_doc, progress, &mut first))?;
+        pool.install(|| read::reread(cfg, source, record_doc, progress, &mut second))?;
     }
     let found = pending.finish(&mut stats);
     progress.stage("cluster");
     let (clusters, removed) = report::clusters(cfg, &methods, &sketches, &found, &mut stats);
     drop(found);
 
-    let (mut passages, mut repeats) = (Vec::new(), BTreeMap::new());
-    if let Some(popts) = cfg.passages {
-        let found = passages::run(cfg, &popts, source, &mut sketches, &pool, progress, &mut stats)?;
-        (passages, repeats) = (found.passages, found.repeats);
+    let (mut passages_found, mut repeats) = (Vec::new(), BTreeMap::new());
+    if let Some(p) = passages {
+        let found = pool.install(|| p.finish(cfg, source, &sketches, progress, &mut stats))?;
+        (passages_found, repeats) = (found.passages, found.repeats);
     }
     if cfg.timing {
         let secs = start.elapsed().as_secs_f64();
@@ -106,7 +118,7 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
             params: report::params(cfg),
             stats,
             clusters,
-            passages,
+            passages: passages_found,
             skipped: std::mem::take(&mut sketches.skipped),
             evaluation: None,
         },

@@ -80,7 +80,7 @@ impl SimilarityMethod for MinHashMethod {
         })
     }
 
-    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>> {
+    fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let docs: Vec<&MinHashSketch> = input.sketches.iter().map(downcast).collect();
         let lsh = &self.lsh;
         let keys: Vec<Box<[u64]>> = docs
@@ -132,12 +132,12 @@ impl MinHashMethod {
     /// whose estimate lies within 4σ of the threshold; they are decided by
     /// the exact Jaccard of their shingle sets, rebuilt on a re-read of
     /// just those documents ([`ExactCheck`]), and join `accepted`.
-    fn near_threshold<'a>(
-        &'a self,
-        input: &PairInput<'a>,
+    fn near_threshold<'m>(
+        &'m self,
+        input: &PairInput<'_>,
         accepted: Vec<VerifiedPair>,
         check: &[(DocId, DocId)],
-    ) -> MethodPairs<'a> {
+    ) -> MethodPairs<'m> {
         let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
         if uncertain.is_empty() {
             let mut check = Box::new(ExactCheck::new(self, accepted, input.documents));

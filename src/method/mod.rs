@@ -110,7 +110,7 @@ pub trait SimilarityMethod: Sync {
 
     /// The verified pairs among all documents, or the pairs still to check
     /// (see [`MethodPairs`]). The method adds its own counts to `stats`.
-    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>>;
+    fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>>;
 
     /// The similarity of two documents in `[0, 1]` (1: the same), shown
     /// for each cluster member against its representative.

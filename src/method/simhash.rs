@@ -44,7 +44,7 @@ impl SimilarityMethod for SimHashMethod {
         Box::new(fp)
     }
 
-    fn pairs<'a>(&'a self, input: &PairInput<'a>, stats: &mut Stats) -> Result<MethodPairs<'a>> {
+    fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let fps: Vec<u64> = input.sketches.iter().map(|s| *downcast::<u64>(s)).collect();
         let pairs = simindex::near_pairs(&fps, &self.index);
         stats.simhash_pairs = pairs.len() as u64;

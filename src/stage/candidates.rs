@@ -39,11 +39,11 @@ pub(crate) struct Pending<'a> {
 }
 
 /// Runs every method's pair search (the part that needs no re-read).
-pub(crate) fn find<'a>(
-    methods: &'a [Box<dyn SimilarityMethod>],
-    sketches: &'a Sketches,
+pub(crate) fn find<'m>(
+    methods: &'m [Box<dyn SimilarityMethod>],
+    sketches: &Sketches,
     stats: &mut Stats,
-) -> Result<Pending<'a>> {
+) -> Result<Pending<'m>> {
     let mut out = Vec::with_capacity(methods.len());
     for (m, method) in methods.iter().enumerate() {
         let input = PairInput { sketches: &sketches.by_method[m], documents: sketches.docs.len() };

@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::read::{read_batches, reread_pairs};
+use super::read::{Reread, RereadJob, read_batches};
 use super::sketch::Sketches;
+use super::sketch::Worker;
 use crate::config::Config;
 use crate::error::Result;
 use crate::ids::{DocId, Span};
@@ -28,62 +29,121 @@ pub(crate) struct Passages {
     pub repeats: BTreeMap<usize, Vec<Span>>,
 }
 
-/// Finds the passages of the documents the first read sketched, and fills
-/// the passage counts of `stats` (whose `bytes` must already be the total).
-pub(crate) fn run(
-    cfg: &Config,
-    popts: &PassageOptions,
-    source: &dyn Source,
+/// Passages between the sketch read and the re-read: the chains to refine,
+/// in the order the documents are read.
+pub(crate) struct Pending<'p> {
+    popts: &'p PassageOptions,
+    order: CanonicalOrder,
+    /// Chains sorted by their later document, then ranks and first seed.
+    by_b: Vec<align::Chain>,
+    /// Per chain, its documents (raw indices, `a ≤ b`), for the re-read.
+    keys: Vec<(u32, u32)>,
+    refined: Refined,
+}
+
+/// Seeds and chains from the fingerprints the first read made (taken out
+/// of `sketches`).
+pub(crate) fn prepare<'p>(
+    popts: &'p PassageOptions,
     sketches: &mut Sketches,
-    pool: &rayon::ThreadPool,
     progress: &dyn Progress,
-    stats: &mut Stats,
-) -> Result<Passages> {
+) -> Pending<'p> {
     progress.stage("passages");
     let docs = &mut sketches.docs;
     let fps: Vec<Box<[Fingerprint]>> =
         docs.iter_mut().map(|d| std::mem::take(&mut d.fingerprints)).collect();
     let hashes: Vec<u64> = docs.iter().map(|d| d.words_hash).collect();
-    let record_doc = &sketches.record_doc;
-    let found =
-        pool.install(|| find_passages(cfg, source, popts, fps, &hashes, record_doc, progress))?;
-    stats.repeated_passages = found.groups.len() as u64;
-    stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
-    let (within, across) = repeated_spans(&found.groups);
-    stats.repeated_bytes_within = covered_bytes(&within);
-    stats.repeated_bytes_across = covered_bytes(&across);
-    stats.repeated_share_within =
-        model::round4(stats.repeated_bytes_within as f64 / stats.bytes.max(1) as f64);
-    stats.repeated_share_across =
-        model::round4(stats.repeated_bytes_across as f64 / stats.bytes.max(1) as f64);
-    // What --strip-repeats removes is exactly the within-document repeats.
-    let repeats =
-        within.into_iter().map(|(d, spans)| (found.record_of[d.index()], spans)).collect();
-    let passages = found
-        .groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, g)| model::Passage {
-            id: i,
-            words: g.words,
-            documents: {
-                let mut d: Vec<DocId> = g.occurrences.iter().map(|o| o.doc).collect();
-                d.dedup();
-                d.len()
-            },
-            text: g.text,
-            occurrences: g
-                .occurrences
-                .iter()
-                .map(|o| model::Occurrence {
-                    doc: docs[o.doc.index()].id.clone(),
-                    start: o.span.start,
-                    end: o.span.end,
-                })
-                .collect(),
+    let order = CanonicalOrder::new(&fps, &hashes);
+    let seeds = align::seeds(&order.permute(fps));
+    let candidates = order.spread(align::chains(&seeds, popts));
+    drop(seeds);
+    // The re-read gives the words of involved documents, refined as soon
+    // as both documents of a candidate are read. Candidates are in ranks
+    // (see `CanonicalOrder`); reading goes by document.
+    let docs = |c: &align::Chain| {
+        let (x, y) = (order.doc(c.a), order.doc(c.b));
+        (x.min(y), x.max(y))
+    };
+    let mut by_b = candidates;
+    by_b.sort_by_key(|c| (docs(c).1, c.a, c.b, c.first));
+    // The re-read takes raw document indices.
+    let keys: Vec<(u32, u32)> = by_b
+        .iter()
+        .map(|c| {
+            let (x, y) = docs(c);
+            (x.0, y.0)
         })
         .collect();
-    Ok(Passages { passages, repeats })
+    Pending { popts, order, by_b, keys, refined: Refined::default() }
+}
+
+impl Pending<'_> {
+    /// The re-read pass: the words of the documents in a chain, each chain
+    /// refined as soon as both its documents are read.
+    pub fn pass(&mut self) -> impl Reread + '_ {
+        let (by_b, order, popts, refined) =
+            (&self.by_b, &self.order, self.popts, &mut self.refined);
+        RereadJob::new(
+            std::mem::take(&mut self.keys),
+            "passages",
+            |w: &mut Worker<'_>, text: &str| DocWords::new(&mut w.tokenizer, text),
+            move |range, _: &[(u32, u32)], live: &HashMap<u32, DocWords>| {
+                refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r).0))
+            },
+        )
+    }
+
+    /// After the re-read: groups, byte spans, the text of each passage's
+    /// first occurrence (one more read), and the passage counts of `stats`
+    /// (whose `bytes` must already be the total).
+    pub fn finish(
+        self,
+        cfg: &Config,
+        source: &dyn Source,
+        sketches: &Sketches,
+        progress: &dyn Progress,
+        stats: &mut Stats,
+    ) -> Result<Passages> {
+        let found = self.groups(cfg, source, &sketches.record_doc, progress)?;
+        let docs = &sketches.docs;
+        stats.repeated_passages = found.groups.len() as u64;
+        stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
+        let (within, across) = repeated_spans(&found.groups);
+        stats.repeated_bytes_within = covered_bytes(&within);
+        stats.repeated_bytes_across = covered_bytes(&across);
+        stats.repeated_share_within =
+            model::round4(stats.repeated_bytes_within as f64 / stats.bytes.max(1) as f64);
+        stats.repeated_share_across =
+            model::round4(stats.repeated_bytes_across as f64 / stats.bytes.max(1) as f64);
+        // What --strip-repeats removes is exactly the within-document repeats.
+        let repeats =
+            within.into_iter().map(|(d, spans)| (found.record_of[d.index()], spans)).collect();
+        let passages = found
+            .groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| model::Passage {
+                id: i,
+                words: g.words,
+                documents: {
+                    let mut d: Vec<DocId> = g.occurrences.iter().map(|o| o.doc).collect();
+                    d.dedup();
+                    d.len()
+                },
+                text: g.text,
+                occurrences: g
+                    .occurrences
+                    .iter()
+                    .map(|o| model::Occurrence {
+                        doc: docs[o.doc.index()].id.clone(),
+                        start: o.span.start,
+                        end: o.span.end,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Passages { passages, repeats })
+    }
 }
 
 /// A passage group with byte spans, before it becomes a report entry.
@@ -123,106 +183,73 @@ fn preview(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-/// Passages: seeds and chains from the fingerprints; a second read of the
-/// input to tokenize the documents that take part in a chain and refine the
-/// chains as soon as both documents are read; grouping and byte spans; a
-/// third read for the text of each passage's first occurrence.
-fn find_passages(
-    cfg: &Config,
-    source: &dyn Source,
-    popts: &PassageOptions,
-    fps: Vec<Box<[Fingerprint]>>,
-    words_hashes: &[u64],
-    record_doc: &[Option<DocId>],
-    progress: &dyn Progress,
-) -> Result<Found> {
-    let order = CanonicalOrder::new(&fps, words_hashes);
-    let seeds = align::seeds(&order.permute(fps));
-    let candidates = order.spread(align::chains(&seeds, popts));
-    drop(seeds);
-    let record_of: Vec<usize> =
-        record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
+impl Pending<'_> {
+    /// Grouping and byte spans of the refined chains, and a read for the
+    /// text of each passage's first occurrence.
+    fn groups(
+        self,
+        cfg: &Config,
+        source: &dyn Source,
+        record_doc: &[Option<DocId>],
+        progress: &dyn Progress,
+    ) -> Result<Found> {
+        progress.stage("passage groups");
+        let (popts, order, refined) = (self.popts, self.order, self.refined);
+        let record_of: Vec<usize> =
+            record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
+        let groups = refined.into_groups(popts, &order);
+        progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
 
-    // Second read: the words of involved documents, refined as soon as both
-    // documents of a candidate are read (see `reread_pairs`). Candidates are
-    // in ranks (see `CanonicalOrder`); reading goes by document.
-    let docs = |c: &align::Chain| {
-        let (x, y) = (order.doc(c.a), order.doc(c.b));
-        (x.min(y), x.max(y))
-    };
-    let mut by_b = candidates;
-    by_b.sort_by_key(|c| (docs(c).1, c.a, c.b, c.first));
-    // `reread_pairs` takes raw document indices.
-    let keys: Vec<(u32, u32)> = by_b
-        .iter()
-        .map(|c| {
-            let (x, y) = docs(c);
-            (x.0, y.0)
-        })
-        .collect();
-    let mut refined = Refined::default();
-    reread_pairs(
-        cfg,
-        source,
-        record_doc,
-        &keys,
-        "passages",
-        progress,
-        |w, text| DocWords::new(&mut w.tokenizer, text),
-        |range, live| refined.refine(&by_b[range], popts, |r| live.get(&order.doc(r).0)),
-    )?;
-    let groups = refined.into_groups(popts, &order);
-    progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
-
-    // Third read: the text of each group's first occurrence, for the report.
-    let mut wanted: HashMap<DocId, Vec<(usize, Span)>> = HashMap::new();
-    for (i, g) in groups.iter().enumerate() {
-        let (d, span) = g.occurrences[0];
-        wanted.entry(d).or_default().push((i, span));
-    }
-    let mut previews: Vec<String> = vec![String::new(); groups.len()];
-    if !wanted.is_empty() {
-        progress.stage("passage texts");
-        let mut index = 0usize;
-        read_batches(source, cfg.batch_bytes, |batch| {
-            for item in &batch {
-                let doc = record_doc.get(index).copied().flatten();
-                index += 1;
-                let (Some(doc), Ok(raw)) = (doc, item) else { continue };
-                let Some(spans) = wanted.get(&doc) else { continue };
-                if let Ok(d) = raw.parse(source.options()) {
-                    for &(g, span) in spans {
-                        if let Some(t) = d.text.get(span.range()) {
-                            previews[g] = preview(t);
+        // Third read: the text of each group's first occurrence, for the report.
+        let mut wanted: HashMap<DocId, Vec<(usize, Span)>> = HashMap::new();
+        for (i, g) in groups.iter().enumerate() {
+            let (d, span) = g.occurrences[0];
+            wanted.entry(d).or_default().push((i, span));
+        }
+        let mut previews: Vec<String> = vec![String::new(); groups.len()];
+        if !wanted.is_empty() {
+            progress.stage("passage texts");
+            let mut index = 0usize;
+            read_batches(source, cfg.batch_bytes, |batch| {
+                for item in &batch {
+                    let doc = record_doc.get(index).copied().flatten();
+                    index += 1;
+                    let (Some(doc), Ok(raw)) = (doc, item) else { continue };
+                    let Some(spans) = wanted.get(&doc) else { continue };
+                    if let Ok(d) = raw.parse(source.options()) {
+                        for &(g, span) in spans {
+                            if let Some(t) = d.text.get(span.range()) {
+                                previews[g] = preview(t);
+                            }
                         }
                     }
                 }
-            }
-            progress.work(index as u64, Some(record_doc.len() as u64), "records");
-            Ok(())
-        })?;
+                progress.work(index as u64, Some(record_doc.len() as u64), "records");
+                Ok(())
+            })?;
+        }
+        let out: Vec<FoundGroup> = groups
+            .into_iter()
+            .zip(previews)
+            .map(|(g, text)| FoundGroup {
+                words: g.words,
+                text,
+                occurrences: g
+                    .occurrences
+                    .into_iter()
+                    .zip(g.next_word)
+                    .zip(g.lengths)
+                    .map(|(((doc, span), next_word), words)| FoundOccurrence {
+                        doc,
+                        span,
+                        next_word,
+                        words,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(Found { groups: out, record_of })
     }
-    let out: Vec<FoundGroup> = groups
-        .into_iter()
-        .zip(previews)
-        .map(|(g, text)| FoundGroup {
-            words: g.words,
-            text,
-            occurrences: g
-                .occurrences
-                .into_iter()
-                .zip(g.next_word)
-                .zip(g.lengths)
-                .map(|(((doc, span), next_word), words)| FoundOccurrence {
-                    doc,
-                    span,
-                    next_word,
-                    words,
-                })
-                .collect(),
-        })
-        .collect();
-    Ok(Found { groups: out, record_of })
 }
 
 /// Spans of repeated text per document, sorted: `within` holds every

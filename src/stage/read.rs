@@ -3,7 +3,7 @@
 //! [`crate::Options::batch_bytes`] each) to the caller, who parses and
 //! works on them in parallel while the next batch is read.
 //!
-//! Reads after the first (`reread_pairs`, [`read_texts`]) match records
+//! Reads after the first (`reread`, [`read_texts`]) match records
 //! to documents by their place in the input, so the input must not change
 //! between reads; a change in the record count is an error.
 
@@ -64,8 +64,7 @@ pub(crate) fn read_batches(
 /// pair in the range have been read; `live` maps each needed document to
 /// `make(worker, text)`. A document's value is dropped after the last pair
 /// that needs it, so memory holds only the documents still waiting for a
-/// partner. Run alone ([`reread_pairs`]) or with others in one read
-/// ([`reread`]).
+/// partner. Run alone or with others in one read ([`reread`]).
 pub(crate) struct RereadJob<T, M, E> {
     pairs: Vec<(u32, u32)>,
     purpose: &'static str,
@@ -186,7 +185,8 @@ where
 }
 
 /// Reads the input once for all `passes` (fused: each batch goes to every
-/// pass). Reads nothing when no pass has a pair.
+/// pass), as a progress stage named by their purposes. Reads nothing when
+/// no pass has a pair.
 pub(crate) fn reread(
     cfg: &Config,
     source: &dyn Source,
@@ -194,9 +194,14 @@ pub(crate) fn reread(
     progress: &dyn Progress,
     passes: &mut [&mut dyn Reread],
 ) -> Result<()> {
-    let Some(purpose) = passes.iter().find(|p| p.progress().0 > 0).map(|p| p.purpose()) else {
+    let busy: Vec<&'static str> =
+        passes.iter().filter(|p| p.progress().0 > 0).map(|p| p.purpose()).collect();
+    let Some(&purpose) = busy.first() else {
         return Ok(());
     };
+    // The stage is named by every pass it serves: `exact verification and
+    // passages` when fused.
+    progress.stage(&busy.join(" and "));
     let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
     for p in passes.iter_mut() {
         p.start(n_docs);
@@ -220,24 +225,6 @@ pub(crate) fn reread(
         Ok(())
     })?;
     same_records(purpose, record_doc.len(), index)
-}
-
-/// One [`RereadJob`] alone: reads the input again and calls `each(range,
-/// live)` for consecutive ranges of `pairs`.
-#[allow(clippy::too_many_arguments)] // one pass, every piece of it named
-pub(crate) fn reread_pairs<T: Send>(
-    cfg: &Config,
-    source: &dyn Source,
-    record_doc: &[Option<DocId>],
-    pairs: &[(u32, u32)],
-    purpose: &'static str,
-    progress: &dyn Progress,
-    make: impl Fn(&mut Worker<'_>, &str) -> T + Sync + Send,
-    mut each: impl FnMut(std::ops::Range<usize>, &HashMap<u32, T>) + Send,
-) -> Result<()> {
-    let mut job =
-        RereadJob::new(pairs.to_vec(), purpose, make, |r, _: &[_], live: &_| each(r, live));
-    reread(cfg, source, record_doc, progress, &mut [&mut job])
 }
 
 /// The error for a second read that found another number of records.

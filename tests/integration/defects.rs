@@ -402,9 +402,9 @@ fn dedup_searches_passages_only_when_an_output_needs_them() {
 }
 
 /// Item 18: `--progress json` reports every stage with its own count:
-/// pairs refined and groups for passages, records read again for their
-/// texts, bytes written for each output (ending at the file's size), so no
-/// stage is silent.
+/// pairs refined on the re-read (which the exact verification shares) and
+/// groups for passages, records read again for their texts, bytes written
+/// for each output (ending at the file's size), so no stage is silent.
 #[test]
 fn progress_json_shows_every_stage_with_its_own_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -427,8 +427,10 @@ fn progress_json_shows_every_stage_with_its_own_count() {
     let want = [
         "read",
         "index",
-        "cluster",
         "passages",
+        "exact verification and passages",
+        "cluster",
+        "passage groups",
         "passage texts",
         "scan done",
         "html: read texts",
@@ -450,10 +452,10 @@ fn progress_json_shows_every_stage_with_its_own_count() {
             .unwrap_or_else(|| panic!("no {unit} count in stage {stage}: {lines:?}"))
     };
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let (pairs, total) = last("passages", "pairs");
+    let (pairs, total) = last("exact verification and passages", "pairs");
     assert!(pairs > 0 && Some(pairs) == total, "{pairs} of {total:?}");
     let groups = r["stats"]["repeated_passages"].as_u64().unwrap();
-    assert_eq!(last("passages", "groups"), (groups, Some(groups)));
+    assert_eq!(last("passage groups", "groups"), (groups, Some(groups)));
     assert_eq!(last("passage texts", "records"), (296, Some(296)));
     let size = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
     assert_eq!(last("write -o", "bytes"), (size(&report), Some(size(&report))));
