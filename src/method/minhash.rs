@@ -7,7 +7,8 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::{
-    MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast,
+    Column, MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, column,
+    column_mut,
 };
 use crate::cluster::UnionFind;
 use crate::config::Config;
@@ -72,16 +73,20 @@ impl SimilarityMethod for MinHashMethod {
         self.exact
     }
 
-    fn sketch(&self, doc: Shingled<'_>, _scratch: &mut Vec<u64>) -> Sketch {
-        Box::new(MinHashSketch {
+    fn column(&self) -> Box<dyn Column> {
+        Box::new(Vec::<MinHashSketch>::new())
+    }
+
+    fn sketch(&self, doc: Shingled<'_>, _scratch: &mut Vec<u64>, out: &mut dyn Column) {
+        column_mut(out).push(MinHashSketch {
             signature: self.hasher.sign(doc.shingles),
             shingles: u32::try_from(doc.shingles.len()).unwrap_or(u32::MAX),
             short_set: verify::short_set(doc.shingles, self.num_perm),
-        })
+        });
     }
 
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
-        let docs: Vec<&MinHashSketch> = input.sketches.iter().map(downcast).collect();
+        let docs: &[MinHashSketch] = column(input.sketches);
         let lsh = &self.lsh;
         let keys: Vec<Box<[u64]>> = docs
             .par_iter()
@@ -101,7 +106,7 @@ impl SimilarityMethod for MinHashMethod {
             threshold: self.threshold,
             exact: self.exact,
         };
-        let content: Vec<u64> = docs.par_iter().map(|d| content_key(d)).collect();
+        let content: Vec<u64> = docs.par_iter().map(content_key).collect();
         let large = lsh::LargeBuckets {
             signatures: &signatures,
             content: &content,
@@ -117,9 +122,9 @@ impl SimilarityMethod for MinHashMethod {
         Ok(self.near_threshold(input, accepted, &check))
     }
 
-    fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {
-        let (a, b): (&MinHashSketch, &MinHashSketch) = (downcast(a), downcast(b));
-        jaccard_estimate(&a.signature, &b.signature)
+    fn similarity(&self, sketches: &dyn Column, a: DocId, b: DocId) -> f64 {
+        let docs: &[MinHashSketch] = column(sketches);
+        jaccard_estimate(&docs[a.index()].signature, &docs[b.index()].signature)
     }
 
     fn describe(&self, score: f64, pair: &mut Pair) {

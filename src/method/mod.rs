@@ -8,9 +8,10 @@
 //! here implementing [`SimilarityMethod`], plus its line in [`registered`]
 //! and its name in [`Method`].
 //!
-//! Sketches are typed by each method and stored behind [`Sketch`] (one
-//! allocation per document and method); only the method that made a
-//! sketch looks inside it.
+//! Sketches are typed by each method and kept in a [`Column`] of the
+//! method's own type (a `Vec` of its sketches, in document order, with no
+//! allocation per document); only the method that made a column looks
+//! inside it.
 
 pub(crate) mod minhash;
 mod simhash;
@@ -27,8 +28,61 @@ use crate::simhash::DocFrequency;
 pub use minhash::MinHashMethod;
 pub use simhash::SimHashMethod;
 
-/// One document's sketch for one method.
-pub type Sketch = Box<dyn Any + Send + Sync>;
+/// One method's sketches of many documents, in document order, typed by
+/// the method (any `Vec<T>` is a column).
+pub trait Column: Any + Send + Sync {
+    /// Documents in the column.
+    fn len(&self) -> usize;
+    /// True if the column holds no document.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Appends `other`, a column of the same type, after this one.
+    fn append(&mut self, other: Box<dyn Column>);
+    /// The column as `Any`, to downcast to its type.
+    fn as_any(&self) -> &dyn Any;
+    /// The column as mutable `Any`, to downcast to its type.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// The boxed column as `Any`.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<T: Send + Sync + 'static> Column for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn append(&mut self, other: Box<dyn Column>) {
+        let mut other = other.into_any().downcast::<Vec<T>>().expect(WRONG_COLUMN);
+        Vec::append(self, &mut other);
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+const WRONG_COLUMN: &str = "BUG: a method got another method's column";
+
+/// The column `c` as the `Vec<T>` its method made.
+///
+/// # Panics
+/// If `c` is not a `Vec<T>`: a bug (a method was given another's column).
+pub fn column<T: 'static>(c: &dyn Column) -> &[T] {
+    c.as_any().downcast_ref::<Vec<T>>().expect(WRONG_COLUMN)
+}
+
+/// The column `c` as the `Vec<T>` its method made, to push to.
+///
+/// # Panics
+/// As [`column`].
+pub fn column_mut<T: 'static>(c: &mut dyn Column) -> &mut Vec<T> {
+    c.as_any_mut().downcast_mut::<Vec<T>>().expect(WRONG_COLUMN)
+}
 
 /// What a method sees of one document when it sketches it.
 #[derive(Debug, Clone, Copy)]
@@ -54,8 +108,8 @@ pub struct ScoredPair {
 
 /// What a method gets to find its pairs.
 pub struct PairInput<'a> {
-    /// One sketch per document, in [`DocId`] order, made by this method.
-    pub sketches: &'a [Sketch],
+    /// This method's column: one sketch per document, in [`DocId`] order.
+    pub sketches: &'a dyn Column,
     /// Documents in all (every record with words).
     pub documents: usize,
 }
@@ -105,16 +159,20 @@ pub trait SimilarityMethod: Sync {
         false
     }
 
-    /// The sketch of one document.
-    fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>) -> Sketch;
+    /// An empty column of this method's sketches.
+    fn column(&self) -> Box<dyn Column>;
+
+    /// Sketches one document and pushes the sketch to `column` (made by
+    /// [`SimilarityMethod::column`]).
+    fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>, column: &mut dyn Column);
 
     /// The verified pairs among all documents, or the pairs still to check
     /// (see [`MethodPairs`]). The method adds its own counts to `stats`.
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>>;
 
-    /// The similarity of two documents in `[0, 1]` (1: the same), shown
-    /// for each cluster member against its representative.
-    fn similarity(&self, a: &Sketch, b: &Sketch) -> f64;
+    /// The similarity of documents `a` and `b` of `column` in `[0, 1]` (1:
+    /// the same), shown for each cluster member against its representative.
+    fn similarity(&self, column: &dyn Column, a: DocId, b: DocId) -> f64;
 
     /// Puts what this method measured of a pair into its report entry.
     fn describe(&self, score: f64, pair: &mut Pair);
@@ -132,12 +190,4 @@ pub fn registered(cfg: &Config) -> Vec<Box<dyn SimilarityMethod>> {
     }
     debug_assert_eq!(methods.is_empty(), cfg.method == Method::None);
     methods
-}
-
-/// The sketch `s` as the type `T` its method made.
-///
-/// # Panics
-/// If `s` is not a `T`: a bug (a method was given another's sketches).
-pub(crate) fn downcast<T: 'static>(s: &Sketch) -> &T {
-    s.downcast_ref::<T>().expect("BUG: a method got another method's sketch")
 }

@@ -3,9 +3,12 @@
 //! with permuted block tables ([`crate::simindex`]); exact in the distance,
 //! so no verification follows.
 
-use super::{MethodPairs, PairInput, ScoredPair, Shingled, SimilarityMethod, Sketch, downcast};
+use super::{
+    Column, MethodPairs, PairInput, ScoredPair, Shingled, SimilarityMethod, column, column_mut,
+};
 use crate::config::Config;
 use crate::error::Result;
+use crate::ids::DocId;
 use crate::report::model::{Pair, Stats};
 use crate::simhash::{self, Weighting};
 use crate::simindex::{self, SimIndexParams};
@@ -36,17 +39,21 @@ impl SimilarityMethod for SimHashMethod {
         self.tfidf
     }
 
-    fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>) -> Sketch {
+    fn column(&self) -> Box<dyn Column> {
+        Box::new(Vec::<u64>::new())
+    }
+
+    fn sketch(&self, doc: Shingled<'_>, scratch: &mut Vec<u64>, out: &mut dyn Column) {
         let fp = match doc.df {
             Some(df) if self.tfidf => simhash::fingerprint(doc.shingles, |h| df.idf(h), scratch),
             _ => simhash::fingerprint(doc.shingles, |_| 1.0, scratch),
         };
-        Box::new(fp)
+        column_mut(out).push(fp);
     }
 
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
-        let fps: Vec<u64> = input.sketches.iter().map(|s| *downcast::<u64>(s)).collect();
-        let pairs = simindex::near_pairs(&fps, &self.index);
+        let fps: &[u64] = column(input.sketches);
+        let pairs = simindex::near_pairs(fps, &self.index);
         stats.simhash_pairs = pairs.len() as u64;
         stats.simhash_table_bytes = fps.len() as u64 * 12;
         Ok(MethodPairs::Done(
@@ -54,9 +61,9 @@ impl SimilarityMethod for SimHashMethod {
         ))
     }
 
-    fn similarity(&self, a: &Sketch, b: &Sketch) -> f64 {
-        let (a, b) = (*downcast::<u64>(a), *downcast::<u64>(b));
-        1.0 - f64::from(simhash::hamming(a, b)) / 64.0
+    fn similarity(&self, sketches: &dyn Column, a: DocId, b: DocId) -> f64 {
+        let fps: &[u64] = column(sketches);
+        1.0 - f64::from(simhash::hamming(fps[a.index()], fps[b.index()])) / 64.0
     }
 
     fn describe(&self, score: f64, pair: &mut Pair) {

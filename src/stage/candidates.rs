@@ -46,7 +46,7 @@ pub(crate) fn find<'m>(
 ) -> Result<Pending<'m>> {
     let mut out = Vec::with_capacity(methods.len());
     for (m, method) in methods.iter().enumerate() {
-        let input = PairInput { sketches: &sketches.by_method[m], documents: sketches.docs.len() };
+        let input = PairInput { sketches: &*sketches.by_method[m], documents: sketches.docs.len() };
         out.push(method.pairs(&input, stats)?);
     }
     Ok(Pending { methods: out })

@@ -105,10 +105,7 @@ pub(crate) fn clusters(
         }
     }
     // Members' similarity to the representative, by the first method.
-    let similarity = |a: DocId, b: DocId| {
-        let column = &sketches.by_method[0];
-        methods[0].similarity(&column[a.index()], &column[b.index()])
-    };
+    let similarity = |a: DocId, b: DocId| methods[0].similarity(&*sketches.by_method[0], a, b);
     let report_clusters: Vec<model::Cluster> = clusters
         .iter()
         .zip(pairs_by_cluster)

@@ -16,7 +16,7 @@ use super::read::read_batches;
 use crate::config::Config;
 use crate::error::{Error, Result, Skip};
 use crate::ids::DocId;
-use crate::method::{Shingled, SimilarityMethod, Sketch};
+use crate::method::{Column, Shingled, SimilarityMethod};
 use crate::passage::fingerprint::{self, Fingerprint};
 use crate::progress::Progress;
 use crate::report::model::Stats;
@@ -42,9 +42,9 @@ pub(crate) struct DocState {
 pub(crate) struct Sketches {
     /// The documents with words, in input order (index = [`DocId`]).
     pub docs: Vec<DocState>,
-    /// Per method (in [`crate::method::registered`] order), one sketch per
-    /// document.
-    pub by_method: Vec<Vec<Sketch>>,
+    /// Per method (in [`crate::method::registered`] order), its column: one
+    /// sketch per document.
+    pub by_method: Vec<Box<dyn Column>>,
     /// Per input record (skips included), its document.
     pub record_doc: Vec<Option<DocId>>,
     /// Per input record: a document without words.
@@ -76,8 +76,12 @@ pub(crate) struct Worker<'a> {
 /// takes no part in clusters or passages but is a document all the same
 /// (counted, and kept by a dedup).
 pub(crate) enum Sketched {
-    Doc(DocState, Vec<Sketch>),
-    NoWords { id: String, bytes: u64 },
+    /// A document; its sketches were pushed to the columns given.
+    Doc(DocState),
+    NoWords {
+        id: String,
+        bytes: u64,
+    },
 }
 
 impl<'a> Worker<'a> {
@@ -129,7 +133,13 @@ impl<'a> Worker<'a> {
         set.into_boxed_slice()
     }
 
-    fn sketch(&mut self, raw: &RawRecord) -> Result<Sketched, Skip> {
+    /// Sketches one record, pushing each method's sketch to its column in
+    /// `columns` (a document with no words pushes nothing).
+    fn sketch(
+        &mut self,
+        raw: &RawRecord,
+        columns: &mut [Box<dyn Column>],
+    ) -> Result<Sketched, Skip> {
         let doc = raw.parse(&self.cfg.source)?;
         self.shingle(&doc.text);
         if self.words.is_empty() {
@@ -138,8 +148,9 @@ impl<'a> Worker<'a> {
         }
         let methods = self.methods;
         let shingled = Shingled { shingles: &self.shingles, df: self.df };
-        let sketches: Vec<Sketch> =
-            methods.iter().map(|m| m.sketch(shingled, &mut self.sorted)).collect();
+        for (m, column) in methods.iter().zip(columns.iter_mut()) {
+            m.sketch(shingled, &mut self.sorted, &mut **column);
+        }
         // Passage windows reuse the shingle buffer: made last.
         let fingerprints = match self.cfg.passages {
             Some(p) if self.words.len() >= p.min_words => fingerprint::fingerprints(
@@ -161,7 +172,7 @@ impl<'a> Worker<'a> {
             fingerprints,
             words_hash,
         };
-        Ok(Sketched::Doc(state, sketches))
+        Ok(Sketched::Doc(state))
     }
 }
 
@@ -177,7 +188,7 @@ pub(crate) fn sketch_all(
 ) -> Result<Sketches> {
     let mut out = Sketches {
         docs: Vec::new(),
-        by_method: methods.iter().map(|_| Vec::new()).collect(),
+        by_method: methods.iter().map(|m| m.column()).collect(),
         record_doc: Vec::new(),
         no_words: BitVec::new(),
         no_words_ids: Vec::new(),
@@ -188,21 +199,35 @@ pub(crate) fn sketch_all(
     read_batches(source, cfg.batch_bytes, |batch| {
         let raw_bytes: u64 =
             batch.iter().map(|r| r.as_ref().map_or(0, |r| r.bytes.len() as u64)).sum();
-        let results: Vec<Result<Sketched, Skip>> = pool.install(|| {
+        // Chunks of records, each with its own columns, appended in order.
+        let results: Vec<SketchedChunk> = pool.install(|| {
             batch
-                .par_iter()
+                .par_chunks(SKETCH_CHUNK)
                 .map_init(
                     || Worker::new(cfg, methods, df),
-                    |w, item| match item {
-                        Ok(raw) => w.sketch(raw),
-                        Err(skip) => Err(skip.clone()),
+                    |w, chunk| {
+                        let mut columns: Vec<Box<dyn Column>> =
+                            methods.iter().map(|m| m.column()).collect();
+                        let results = chunk
+                            .iter()
+                            .map(|item| match item {
+                                Ok(raw) => w.sketch(raw, &mut columns),
+                                Err(skip) => Err(skip.clone()),
+                            })
+                            .collect();
+                        (results, columns)
                     },
                 )
                 .collect()
         });
-        out.no_words.resize(out.record_doc.len() + results.len(), false);
-        for r in results {
-            out.add(cfg, r)?;
+        out.no_words.resize(out.record_doc.len() + batch.len(), false);
+        for (chunk, columns) in results {
+            for r in chunk {
+                out.add(cfg, r)?;
+            }
+            for (all, part) in out.by_method.iter_mut().zip(columns) {
+                all.append(part);
+            }
         }
         progress.advance(batch.len() as u64, raw_bytes);
         Ok(())
@@ -216,13 +241,10 @@ impl Sketches {
         let stats = &mut self.stats;
         stats.records += 1;
         match r {
-            Ok(Sketched::Doc(d, sketches)) => {
+            Ok(Sketched::Doc(d)) => {
                 let id = DocId::from_index(self.docs.len()).ok_or(Error::TooManyDocuments)?;
                 self.record_doc.push(Some(id));
                 self.docs.push(d);
-                for (column, s) in self.by_method.iter_mut().zip(sketches) {
-                    column.push(s);
-                }
             }
             Ok(Sketched::NoWords { id, bytes }) => {
                 self.no_words.set(self.record_doc.len(), true);
@@ -247,6 +269,15 @@ impl Sketches {
         Ok(())
     }
 }
+
+/// A chunk of records sketched: one result per record, and the columns of
+/// the chunk's documents.
+type SketchedChunk = (Vec<Result<Sketched, Skip>>, Vec<Box<dyn Column>>);
+
+/// Records sketched by one worker into one set of columns: small enough to
+/// spread a batch over the threads, large enough that the columns' appends
+/// cost nothing.
+const SKETCH_CHUNK: usize = 64;
 
 /// Width of the document-frequency sketch for tf-idf (4 × 2^20 counters,
 /// 16 MiB; overcounts by at most 2·N/2^20 documents with high probability).
@@ -320,7 +351,8 @@ mod tests {
             let cfg = opts.build().unwrap();
             let methods = crate::method::registered(&cfg);
             let mut w = Worker::new(&cfg, &methods, None);
-            let Ok(Sketched::Doc(state, sketches)) = w.sketch(&raw) else {
+            let mut columns: Vec<Box<dyn Column>> = methods.iter().map(|m| m.column()).collect();
+            let Ok(Sketched::Doc(state)) = w.sketch(&raw, &mut columns) else {
                 panic!("not a document")
             };
             let mut expected = Vec::new();
@@ -334,9 +366,10 @@ mod tests {
                     shingle::word_shingles(&words, k, cfg.seed, &mut expected);
                 }
             }
-            let minhash: &crate::method::minhash::MinHashSketch =
-                crate::method::downcast(&sketches[0]);
-            assert_eq!(minhash.shingles as usize, expected.len(), "{kind:?}");
+            let minhash: &[crate::method::minhash::MinHashSketch] =
+                crate::method::column(&*columns[0]);
+            assert_eq!(minhash.len(), 1);
+            assert_eq!(minhash[0].shingles as usize, expected.len(), "{kind:?}");
             assert_eq!(state.words, 21, "{kind:?}");
             assert!(!state.fingerprints.is_empty(), "passage windows were made too");
         }
