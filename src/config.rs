@@ -60,6 +60,10 @@ pub struct Options {
     /// Find repeated passages; `None` turns them off. Passages read the
     /// input again (see [`crate::plan`]).
     pub passages: Option<PassageOptions>,
+    /// Write the run's stage files (signatures with band keys, each
+    /// method's verified edges, passage fingerprints) into this folder,
+    /// which must exist (see [`crate::stage::files`]).
+    pub save_stages: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -87,6 +91,7 @@ impl Options {
             weighting: Weighting::Tf,
             exact_verify: true,
             passages: Some(PassageOptions::default()),
+            save_stages: None,
         }
     }
 

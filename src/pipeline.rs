@@ -20,7 +20,7 @@ use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
 use crate::source::{Inputs, Source};
 use crate::stage::read::{self, Reread};
-use crate::stage::{candidates, passages, report, sketch};
+use crate::stage::{candidates, files, passages, report, sketch};
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
 #[derive(Debug)]
@@ -65,6 +65,14 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
     let mut sketches = sketch::sketch_all(cfg, source, &methods, df.as_ref(), &pool, progress)?;
     drop(df);
     let mut stats = std::mem::take(&mut sketches.stats);
+    if let Some(dir) = &cfg.save_stages {
+        for (m, column) in methods.iter().zip(&sketches.by_method) {
+            m.save_sketches(&**column, dir, cfg)?;
+        }
+        if cfg.passages.is_some() {
+            files::save_fingerprints(cfg, dir, &sketches.docs)?;
+        }
+    }
 
     progress.stage("index");
     let mut pending = pool.install(|| candidates::find(&methods, &sketches, &mut stats))?;
@@ -88,7 +96,7 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
         pool.install(|| read::reread(cfg, source, record_doc, progress, &mut first))?;
         pool.install(|| read::reread(cfg, source, record_doc, progress, &mut second))?;
     }
-    let found = pending.finish(&mut stats);
+    let found = pending.finish(cfg, &methods, &mut stats)?;
     progress.stage("cluster");
     let (clusters, removed) = report::clusters(cfg, &methods, &sketches, &found, &mut stats);
     drop(found);

@@ -394,6 +394,17 @@ pub struct Common {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Also write the run's intermediate results into DIR (made if missing)
+    /// as versioned stage files, for a later run or another tool:
+    /// signatures.stage (MinHash signatures with band keys),
+    /// edges-METHOD.stage (each method's verified pairs with their scores),
+    /// fingerprints.stage (passage fingerprints). Documents are numbered in
+    /// input order among the records with words. Each file carries a hash
+    /// of the parameters that made it; a reader with other parameters
+    /// refuses it. Existing files of these names are replaced.
+    #[arg(long, value_name = "DIR")]
+    pub save_stages: Option<PathBuf>,
+
     /// Progress on stderr: auto (a bar when stderr is a terminal), bar,
     /// json (one JSON object a line: stage, records, bytes, elapsed
     /// seconds), or none. -q hides the bar but not json.

@@ -102,6 +102,11 @@ pub fn build(
     cfg.max_skips = a.max_skips;
     cfg.timing = !a.no_timing;
     cfg.passages = (!a.no_passages).then_some(PassageOptions { min_words: a.min_passage, k: 5 });
+    if let Some(dir) = &a.save_stages {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("--save-stages {}: {e}", dir.display()))?;
+        cfg.save_stages = Some(dir.clone());
+    }
     if !near_duplicates {
         cfg.method = Method::None;
     }

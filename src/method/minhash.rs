@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use super::{
     Column, MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, column,
@@ -17,6 +18,7 @@ use crate::ids::DocId;
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signature, jaccard_estimate};
 use crate::report::model::{Pair, Stats, round4};
+use crate::stagefile::{DocSignature, Kind, SignatureLayout, StageWriter};
 use crate::verify::{self, VerifiedPair};
 
 /// MinHash LSH (see the module doc).
@@ -129,6 +131,26 @@ impl SimilarityMethod for MinHashMethod {
 
     fn describe(&self, score: f64, pair: &mut Pair) {
         pair.jaccard = Some(round4(score));
+    }
+
+    /// `signatures.stage`: each document's signature and band keys.
+    fn save_sketches(&self, sketches: &dyn Column, dir: &Path, cfg: &Config) -> Result<()> {
+        let path = crate::stage::files::signatures_path(dir);
+        let hash = crate::stage::files::params_hash(cfg, Kind::Signatures, self.name());
+        let layout = SignatureLayout {
+            num_perm: u32::try_from(self.num_perm).expect("BUG: num_perm is at most 4096"),
+            bands: u32::try_from(self.lsh.bands).expect("BUG: bands are at most num_perm"),
+        };
+        let mut w = StageWriter::<DocSignature>::create(path, hash, layout)?;
+        let mut keys = Vec::with_capacity(self.lsh.bands);
+        for (i, d) in column::<MinHashSketch>(sketches).iter().enumerate() {
+            keys.clear();
+            self.lsh.band_keys(&d.signature, &mut keys);
+            let doc = DocId::from_index(i).ok_or(crate::Error::TooManyDocuments)?;
+            w.push(&DocSignature { doc, signature: d.signature.clone(), band_keys: keys.clone() })?;
+        }
+        w.finish()?;
+        Ok(())
     }
 }
 

@@ -18,6 +18,7 @@ mod simhash;
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::config::{Config, Method};
 use crate::error::Result;
@@ -79,7 +80,7 @@ pub fn column<T: 'static>(c: &dyn Column) -> &[T] {
 /// The column `c` as the `Vec<T>` its method made, to push to.
 ///
 /// # Panics
-/// As [`column`].
+/// As [`column()`].
 pub fn column_mut<T: 'static>(c: &mut dyn Column) -> &mut Vec<T> {
     c.as_any_mut().downcast_mut::<Vec<T>>().expect(WRONG_COLUMN)
 }
@@ -176,6 +177,13 @@ pub trait SimilarityMethod: Sync {
 
     /// Puts what this method measured of a pair into its report entry.
     fn describe(&self, score: f64, pair: &mut Pair);
+
+    /// Writes this method's sketches as stage files into `dir`
+    /// (`--save-stages`; see [`crate::stage::files`]), if it has a stage
+    /// file kind for them. Its verified pairs are written by the pipeline.
+    fn save_sketches(&self, _column: &dyn Column, _dir: &Path, _cfg: &Config) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The methods `cfg.method` runs, in report order. Registering a method

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::read::{Reread, RereadJob};
 use super::sketch::Sketches;
+use crate::config::Config;
 use crate::error::Result;
 use crate::ids::DocId;
 use crate::method::{MethodPairs, PairCheck, PairInput, ScoredPair, SimilarityMethod};
@@ -72,8 +73,14 @@ impl Pending<'_> {
             .collect()
     }
 
-    /// After the re-read: the pairs of all methods merged by pair.
-    pub fn finish(self, stats: &mut Stats) -> FoundPairs {
+    /// After the re-read: the pairs of all methods merged by pair; each
+    /// method's pairs saved as a stage file first when `cfg` asks for it.
+    pub fn finish(
+        self,
+        cfg: &Config,
+        methods: &[Box<dyn SimilarityMethod>],
+        stats: &mut Stats,
+    ) -> Result<FoundPairs> {
         let n = self.methods.len();
         let mut all: Vec<(DocId, DocId, usize, f64)> = Vec::new();
         for (m, found) in self.methods.into_iter().enumerate() {
@@ -81,6 +88,9 @@ impl Pending<'_> {
                 MethodPairs::Done(pairs) => pairs,
                 MethodPairs::Check { check, .. } => PairCheck::finish(check, stats),
             };
+            if let Some(dir) = &cfg.save_stages {
+                super::files::save_edges(cfg, dir, methods[m].name(), &pairs)?;
+            }
             all.extend(pairs.into_iter().map(|p| (p.a, p.b, m, p.score)));
         }
         all.par_sort_unstable_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
@@ -94,6 +104,6 @@ impl Pending<'_> {
             out.scores[at] = Some(score);
         }
         stats.verified_pairs = out.pairs.len() as u64;
-        out
+        Ok(out)
     }
 }

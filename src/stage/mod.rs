@@ -10,9 +10,11 @@
 //! | `report` | pairs and sketches | clusters, representatives, counts |
 //! | `passages` | fingerprints, then the documents in a chain again | passage groups with byte spans |
 //! | [`dedup`] | every record again | the deduplicated collection |
+//! | [`files`] | sketches, pairs, fingerprints | stage files (`--save-stages`) |
 
 pub(crate) mod candidates;
 pub mod dedup;
+pub mod files;
 pub(crate) mod passages;
 pub mod read;
 pub(crate) mod report;
