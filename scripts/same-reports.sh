@@ -52,4 +52,5 @@ done
 cd "$out"
 # Messages name the output folder: the same run elsewhere prints the same.
 sed -i "s|$out|OUT|g" ./*.stdout ./*.stderr
-sha256sum $(ls | grep -v '^synth-' | sort)
+# Everything but the generated collection itself.
+sha256sum $(ls | grep -v "^synth-$mb\.\(labels\.\)\?jsonl\$" | sort)
