@@ -5,7 +5,7 @@
 //! collection of 100 MB, side by side with `wc -w` reading the same file
 //! (the floor of touching every word).
 //!
-//! The collection is made once by `neardup::synth` from the bundled Dutch
+//! The collection is made once by the `synth` generator (src/cli/synth.rs) from the bundled Dutch
 //! text into `target/bench-data/news-100M.jsonl` (set NEARDUP_BENCH_MB to
 //! change the size). All cores are used.
 #![allow(missing_docs, reason = "criterion_group! defines an undocumented function")]

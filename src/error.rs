@@ -51,9 +51,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The inputs changed between two reads of one run (records added,
-    /// removed or reordered), so the second read cannot be matched to the
-    /// first.
+    /// The inputs changed between two reads of one run: the second read
+    /// found another number of records, so it cannot be matched to the
+    /// first. (Only the count is checked.)
     #[error(
         "the inputs changed between the two reads for {purpose} ({before} records, then {after})"
     )]
@@ -68,7 +68,8 @@ pub enum Error {
     /// An input that can be read only once (stdin, a pipe) would be read
     /// again: the read planner ([`crate::plan`]) saves such inputs first.
     #[error(
-        "{name} can be read only once and this run reads its input twice: save it first (crate::plan::prepare)"
+        "{name} can be read only once and this run reads its input more than once: save it to \
+         a file first (neardup::plan::prepare does)"
     )]
     ReadOnce {
         /// The input as named.

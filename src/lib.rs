@@ -4,9 +4,13 @@
 //! Data flows one way, stage by stage, each stage a module with a small,
 //! typed interface:
 //!
-//! [`source`] → [`text`] → [`shingle`] → [`minhash`] → [`lsh`] → [`verify`]
-//! → [`cluster`] → [`report`], wired together (in parallel, streaming) by
-//! [`pipeline`].
+//! [`source`] → [`text`] → [`shingle`] → [`method`] ([`minhash`] → [`lsh`]
+//! → [`verify`]; [`simhash`] → [`simindex`]) → [`cluster`] → [`report`],
+//! and [`text`] → [`passage`]; each stage driven over the whole input by
+//! [`stage`], its reads planned by [`plan`], all wired together (in
+//! parallel, streaming) by [`pipeline`]. Options are checked and frozen in
+//! [`config`]; intermediate results have a versioned on-disk form in
+//! [`stagefile`]. ARCHITECTURE.md walks the stages in data-flow order.
 //!
 //! # Example
 //!
@@ -55,4 +59,6 @@ pub mod verify;
 pub use config::{Config, Method, Options};
 pub use error::{Error, Result, Skip, SkipReason};
 pub use ids::{DocId, Span};
-pub use pipeline::{Outcome, scan, scan_source};
+pub use pipeline::{Outcome, scan, scan_source, scan_with_methods};
+pub use stage::dedup::write_deduplicated;
+pub use stage::read::read_texts;

@@ -503,7 +503,7 @@ mod tests {
 
     /// A set of `n` distinct element hashes from stream `tag`.
     fn elems(tag: u64, n: u64) -> impl Iterator<Item = u64> {
-        (0..n).map(move |i| fmix64(tag.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i))
+        (0..n).map(move |i| fmix64(tag.wrapping_mul(crate::hash::GOLDEN) ^ i))
     }
 
     /// Template pages (Jaccard about 0.74 to each other) and true pairs

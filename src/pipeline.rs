@@ -14,13 +14,15 @@ use bitvec::vec::BitVec;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::Span;
-use crate::method;
+use crate::method::{self, SimilarityMethod};
 use crate::plan::{Later, Pass, ReadPlan};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
 use crate::source::{Inputs, Source};
 use crate::stage::read::{self, Reread};
 use crate::stage::{candidates, files, passages, report, sketch};
+
+pub use crate::stage::passages::PASSAGE_TEXT_MAX;
 
 /// The result of [`scan`]: the report, and which input records a dedup keeps.
 #[derive(Debug)]
@@ -44,9 +46,24 @@ pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
 }
 
 /// [`scan`] over any [`Source`] (`cfg.inputs` and `cfg.source` are not
-/// used: the source says what it reads and how it parses).
+/// used: the source says what it reads and how it parses; the report's
+/// field names are the source's).
 pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -> Result<Outcome> {
-    let plan = ReadPlan::of(cfg, Later::default());
+    scan_with_methods(cfg, source, &method::registered(cfg), progress)
+}
+
+/// [`scan_source`] with the similarity methods given (for a method of a
+/// library user's own: see [`crate::method::SimilarityMethod`]) instead of
+/// those `cfg.method` registers. Pairs are merged and reported in the
+/// order of `methods`; the report's `params.method` still names
+/// `cfg.method`.
+pub fn scan_with_methods(
+    cfg: &Config,
+    source: &dyn Source,
+    methods: &[Box<dyn SimilarityMethod>],
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let plan = ReadPlan::of_methods(cfg, methods, Later::default());
     if plan.reads().len() > 1 {
         if let Some(name) = source.read_once().into_iter().next() {
             return Err(Error::ReadOnce { name });
@@ -54,15 +71,15 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
     }
     let start = Instant::now();
     let pool = cfg.pool()?;
-    let methods = method::registered(cfg);
 
-    let df = if methods.iter().any(|m| m.needs_document_frequencies()) {
+    // The reads follow the plan.
+    let df = if plan.has(Pass::DocumentFrequencies) {
         progress.stage("document frequencies");
         Some(sketch::document_frequencies(cfg, source, &pool, progress)?)
     } else {
         None
     };
-    let mut sketches = sketch::sketch_all(cfg, source, &methods, df.as_ref(), &pool, progress)?;
+    let mut sketches = sketch::sketch_all(cfg, source, methods, df.as_ref(), &pool, progress)?;
     drop(df);
     let mut stats = std::mem::take(&mut sketches.stats);
     if let Some(dir) = &cfg.save_stages {
@@ -75,7 +92,7 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
     }
 
     progress.stage("index");
-    let mut pending = pool.install(|| candidates::find(&methods, &sketches, &mut stats))?;
+    let mut pending = pool.install(|| candidates::find(methods, &sketches, &mut stats))?;
     let mut passages = cfg
         .passages
         .as_ref()
@@ -92,13 +109,21 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
         if let Some(p) = passage.as_mut() {
             if fused { first.push(p) } else { second.push(p) }
         }
+        // Stages are named after the plan's reads, whatever has pairs.
+        let (one, two) = if fused {
+            ("exact verification and passages", "")
+        } else if plan.has(Pass::ExactCheck) {
+            ("exact verification", "passages: re-read")
+        } else {
+            ("", "passages: re-read")
+        };
         let record_doc = &sketches.record_doc;
-        pool.install(|| read::reread(cfg, source, record_doc, progress, &mut first))?;
-        pool.install(|| read::reread(cfg, source, record_doc, progress, &mut second))?;
+        pool.install(|| read::reread(cfg, source, record_doc, one, progress, &mut first))?;
+        pool.install(|| read::reread(cfg, source, record_doc, two, progress, &mut second))?;
     }
-    let found = pending.finish(cfg, &methods, &mut stats)?;
+    let found = pool.install(|| pending.finish(cfg, methods, &mut stats))?;
     progress.stage("cluster");
-    let (clusters, removed) = report::clusters(cfg, &methods, &sketches, &found, &mut stats);
+    let (clusters, removed) = report::clusters(cfg, methods, &sketches, &found, &mut stats);
     drop(found);
 
     let (mut passages_found, mut repeats) = (Vec::new(), BTreeMap::new());
@@ -123,7 +148,7 @@ pub fn scan_source(cfg: &Config, source: &dyn Source, progress: &dyn Progress) -
     Ok(Outcome {
         report: Report {
             version: model::REPORT_VERSION,
-            params: report::params(cfg),
+            params: report::params(cfg, source.options()),
             stats,
             clusters,
             passages: passages_found,

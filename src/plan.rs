@@ -18,6 +18,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::method::SimilarityMethod;
 use crate::source::Input;
 
 /// Reads the caller makes after the scan.
@@ -60,12 +61,21 @@ impl ReadPlan {
     ///
     /// Fused: MinHash's exact check and the passage re-read both need some
     /// documents again after the sketch read and neither needs the other's
-    /// result, so they share one read. Every other pass needs the result of
-    /// the one before it (the sketch needs document frequencies; the
-    /// passage texts need the passages; a dedup needs the clusters), so it
-    /// is a read of its own.
+    /// result, so they share one read. The other passes each get a read of
+    /// their own: the sketch needs the document frequencies, the passage
+    /// texts need the passages, and the reads after the scan (dedup, page
+    /// texts) are the caller's, made one after the other.
     pub fn of(cfg: &Config, later: Later) -> ReadPlan {
-        let methods = crate::method::registered(cfg);
+        ReadPlan::of_methods(cfg, &crate::method::registered(cfg), later)
+    }
+
+    /// [`ReadPlan::of`] with the methods given instead of those
+    /// `cfg.method` registers.
+    pub fn of_methods(
+        cfg: &Config,
+        methods: &[Box<dyn SimilarityMethod>],
+        later: Later,
+    ) -> ReadPlan {
         let mut reads = Vec::new();
         if methods.iter().any(|m| m.needs_document_frequencies()) {
             reads.push(vec![Pass::DocumentFrequencies]);
@@ -98,21 +108,37 @@ impl ReadPlan {
         &self.reads
     }
 
+    /// Whether the plan makes pass `p`.
+    pub fn has(&self, p: Pass) -> bool {
+        self.reads.iter().any(|r| r.contains(&p))
+    }
+
     /// Whether passes `a` and `b` share one read.
     pub fn fused(&self, a: Pass, b: Pass) -> bool {
         self.reads.iter().any(|r| r.contains(&a) && r.contains(&b))
     }
 }
 
-/// A run made ready to read its input as often as its plan says.
+/// A run made ready to read its input as often as its plan says. Keep it
+/// for as long as the run reads: the saved copies of streams are removed
+/// when it is dropped.
 #[derive(Debug)]
 pub struct Prepared {
-    /// The configuration to run: streams replaced by their saved copies.
-    pub config: Config,
-    /// The passes it makes.
-    pub plan: ReadPlan,
-    /// The saved copies, removed when this is dropped.
+    config: Config,
+    plan: ReadPlan,
     _spools: Vec<Spool>,
+}
+
+impl Prepared {
+    /// The configuration to run: streams replaced by their saved copies.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The reads it makes.
+    pub fn plan(&self) -> &ReadPlan {
+        &self.plan
+    }
 }
 
 /// A stream input saved to a temporary file, removed when this is dropped.

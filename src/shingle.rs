@@ -11,6 +11,7 @@
 //!
 //! The output may hold repeated values; MinHash is insensitive to them.
 
+use crate::hash::{GOLDEN as MUL, fmix64};
 use crate::text::Token;
 /// What a shingle is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +31,6 @@ impl ShingleKind {
         }
     }
 }
-
-use crate::hash::{GOLDEN as MUL, fmix64};
 
 /// The odd base of the polynomial window hash.
 const BASE: u64 = 0x9FB2_1C65_1E98_DF25;

@@ -69,7 +69,7 @@ impl DocFrequency {
     }
 
     fn slot(&self, row: usize, h: u64) -> usize {
-        (fmix64(h ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) & self.mask) as usize
+        (fmix64(h ^ (row as u64).wrapping_mul(crate::hash::GOLDEN)) & self.mask) as usize
     }
 
     /// Counts one document's distinct shingles (`distinct` sorted, unique).

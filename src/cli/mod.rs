@@ -275,7 +275,7 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             let passages_used = a.strip_repeats || a.report.is_some() || a.common.html.is_some();
             let later = neardup::plan::Later { dedup: true, texts: false };
             let prepared = config::build(&a.common, later, passages_used, true)?;
-            let cfg = &prepared.config;
+            let cfg = prepared.config();
             let display = progress_for(&a.common, cfg);
             let outcome = neardup::scan(cfg, &display)?;
             check_something_read(&outcome.report, a.common.quiet)?;
@@ -355,7 +355,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     let truth = a.truth.as_deref().map(neardup::eval::read_labels).transpose()?;
     let prepared =
         config::build(&a.common, neardup::plan::Later::default(), true, near_duplicates)?;
-    let cfg = &prepared.config;
+    let cfg = prepared.config();
     let display = progress_for(&a.common, cfg);
     let mut outcome = neardup::scan(cfg, &display)?;
     check_something_read(&outcome.report, a.common.quiet)?;

@@ -20,8 +20,6 @@
 
 use std::io::{self, Write};
 
-use neardup::hash::fmix64;
-
 /// A small, fast, seeded generator (SplitMix64).
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -33,8 +31,7 @@ impl Rng {
     }
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        fmix64(self.0)
+        neardup::hash::splitmix64(&mut self.0)
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {

@@ -48,7 +48,15 @@ pub(crate) fn find<'m>(
     let mut out = Vec::with_capacity(methods.len());
     for (m, method) in methods.iter().enumerate() {
         let input = PairInput { sketches: &*sketches.by_method[m], documents: sketches.docs.len() };
-        out.push(method.pairs(&input, stats)?);
+        let found = method.pairs(&input, stats)?;
+        if matches!(found, MethodPairs::Check { .. }) && !method.rereads() {
+            // The plan did not count its read: a stream might not be saved.
+            return Err(crate::Error::Bug(format!(
+                "method {} asked for a re-read it did not declare (rereads)",
+                method.name()
+            )));
+        }
+        out.push(found);
     }
     Ok(Pending { methods: out })
 }

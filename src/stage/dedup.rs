@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::read::{read_batches, same_records};
+use super::read::{read_batches, refuse_read_once, same_records};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::Span;
@@ -50,6 +50,7 @@ pub fn write_deduplicated(
     let mut index = 0usize;
     let io = |e| Error::io(io_name, e);
     let source = Inputs { inputs: &cfg.inputs, options: &cfg.source };
+    refuse_read_once(&source)?;
     read_batches(&source, cfg.batch_bytes, |batch| {
         for item in batch {
             let keep = outcome.keep_record.get(index).is_some_and(|b| *b);

@@ -168,7 +168,7 @@ where
         let done: Vec<(u32, Option<T>)> = wanted
             .par_iter()
             .map_init(
-                || Worker::new(ctx.cfg, &[], None),
+                || Worker::new(ctx.cfg, ctx.opts, &[], None),
                 |w, &(d, raw)| (d, raw.parse(ctx.opts).ok().map(|doc| make(w, &doc.text))),
             )
             .collect();
@@ -185,23 +185,20 @@ where
 }
 
 /// Reads the input once for all `passes` (fused: each batch goes to every
-/// pass), as a progress stage named by their purposes. Reads nothing when
-/// no pass has a pair.
+/// pass), as the progress stage `stage`; its `pairs` count all passes'
+/// pairs. Reads nothing when no pass has a pair.
 pub(crate) fn reread(
     cfg: &Config,
     source: &dyn Source,
     record_doc: &[Option<DocId>],
+    stage: &str,
     progress: &dyn Progress,
     passes: &mut [&mut dyn Reread],
 ) -> Result<()> {
-    let busy: Vec<&'static str> =
-        passes.iter().filter(|p| p.progress().0 > 0).map(|p| p.purpose()).collect();
-    let Some(&purpose) = busy.first() else {
+    let Some(purpose) = passes.iter().find(|p| p.progress().0 > 0).map(|p| p.purpose()) else {
         return Ok(());
     };
-    // The stage is named by every pass it serves: `exact verification and
-    // passages` when fused.
-    progress.stage(&busy.join(" and "));
+    progress.stage(stage);
     let n_docs = record_doc.iter().filter(|d| d.is_some()).count();
     for p in passes.iter_mut() {
         p.start(n_docs);
@@ -225,6 +222,15 @@ pub(crate) fn reread(
         Ok(())
     })?;
     same_records(purpose, record_doc.len(), index)
+}
+
+/// A read after the scan of a source with parts that can be read only once
+/// (which the scan read already): an error naming the first.
+pub(crate) fn refuse_read_once(source: &dyn Source) -> Result<()> {
+    match source.read_once().into_iter().next() {
+        Some(name) => Err(Error::ReadOnce { name }),
+        None => Ok(()),
+    }
 }
 
 /// The error for a second read that found another number of records.
@@ -254,6 +260,7 @@ pub fn read_texts(
     progress: &dyn Progress,
 ) -> Result<BTreeMap<String, String>> {
     let source = Inputs { inputs: &cfg.inputs, options: &cfg.source };
+    refuse_read_once(&source)?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut out = BTreeMap::new();
     if wanted.is_empty() {

@@ -17,9 +17,10 @@ use crate::report::model::{self, Stats};
 use crate::shingle::ShingleKind;
 use crate::simhash::Weighting;
 use crate::simindex::SimIndexParams;
+use crate::source::SourceOptions;
 
 /// The parameters of a run, as the report states them.
-pub(crate) fn params(cfg: &Config) -> model::Params {
+pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
     let lsh = cfg.lsh_params();
     let (shingle, ngram) = match cfg.shingle {
         ShingleKind::Words(k) => ("words", k),
@@ -51,8 +52,8 @@ pub(crate) fn params(cfg: &Config) -> model::Params {
             Keep::First => "first".into(),
             Keep::Longest => "longest".into(),
         },
-        id_field: cfg.source.id_field.clone(),
-        text_field: cfg.source.text_field.clone(),
+        id_field: source.id_field.clone(),
+        text_field: source.text_field.clone(),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Sketching: the first read. Every record is parsed, tokenized and
 //! shingled in parallel; each similarity method makes its sketch, and the
 //! passage stage its fingerprints; then the text is dropped. Memory grows
-//! with the number of documents (id, length, sketches: about
-//! `num_perm · 4 + 100` bytes each with MinHash), not with the text.
+//! with the number of documents, not with the text: with MinHash 128 about
+//! 600 bytes each here (signature, id, counts), about 840 during the LSH
+//! stage (band keys).
 //!
 //! Skipped records are counted here (by reason; the first
 //! [`crate::Options::max_skips`] listed one by one), and records without
@@ -22,7 +23,7 @@ use crate::progress::Progress;
 use crate::report::model::Stats;
 use crate::shingle::{self, ShingleKind};
 use crate::simhash::DocFrequency;
-use crate::source::{RawRecord, Source};
+use crate::source::{RawRecord, Source, SourceOptions};
 use crate::text::{TextOptions, Token, Tokenizer};
 
 /// What the first read keeps per document, besides the methods' sketches.
@@ -61,6 +62,8 @@ pub(crate) struct Sketches {
 /// Per-thread state: tokenizer and buffers.
 pub(crate) struct Worker<'a> {
     cfg: &'a Config,
+    /// How records parse: the source's options.
+    opts: &'a SourceOptions,
     methods: &'a [Box<dyn SimilarityMethod>],
     df: Option<&'a DocFrequency>,
     sorted: Vec<u64>,
@@ -89,11 +92,13 @@ impl<'a> Worker<'a> {
     /// shingles, for the passes after the first).
     pub(crate) fn new(
         cfg: &'a Config,
+        opts: &'a SourceOptions,
         methods: &'a [Box<dyn SimilarityMethod>],
         df: Option<&'a DocFrequency>,
     ) -> Worker<'a> {
         Worker {
             cfg,
+            opts,
             methods,
             df,
             sorted: Vec::new(),
@@ -124,13 +129,18 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// The sorted, deduplicated shingle set of `text`.
-    pub(crate) fn shingle_set(&mut self, text: &str) -> Box<[u64]> {
+    /// The sorted, deduplicated shingle set of `text`, in the worker's
+    /// buffer.
+    fn sorted_shingles(&mut self, text: &str) -> &[u64] {
         self.shingle(text);
-        let mut set = std::mem::take(&mut self.shingles);
-        set.sort_unstable();
-        set.dedup();
-        set.into_boxed_slice()
+        self.shingles.sort_unstable();
+        self.shingles.dedup();
+        &self.shingles
+    }
+
+    /// The sorted, deduplicated shingle set of `text`, to keep.
+    pub(crate) fn shingle_set(&mut self, text: &str) -> Box<[u64]> {
+        self.sorted_shingles(text).into()
     }
 
     /// Sketches one record, pushing each method's sketch to its column in
@@ -140,7 +150,7 @@ impl<'a> Worker<'a> {
         raw: &RawRecord,
         columns: &mut [Box<dyn Column>],
     ) -> Result<Sketched, Skip> {
-        let doc = raw.parse(&self.cfg.source)?;
+        let doc = raw.parse(self.opts)?;
         self.shingle(&doc.text);
         if self.words.is_empty() {
             // Nothing to compare, but a document all the same: kept.
@@ -204,7 +214,7 @@ pub(crate) fn sketch_all(
             batch
                 .par_chunks(SKETCH_CHUNK)
                 .map_init(
-                    || Worker::new(cfg, methods, df),
+                    || Worker::new(cfg, source.options(), methods, df),
                     |w, chunk| {
                         let mut columns: Vec<Box<dyn Column>> =
                             methods.iter().map(|m| m.column()).collect();
@@ -301,12 +311,12 @@ pub(crate) fn document_frequencies(
             batch
                 .par_iter()
                 .fold(
-                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, &[], None)),
+                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, opts, &[], None)),
                     |(mut df, mut w), item| {
                         if let Some(doc) = item.as_ref().ok().and_then(|r| r.parse(opts).ok()) {
-                            let set = w.shingle_set(&doc.text);
+                            let set = w.sorted_shingles(&doc.text);
                             if !set.is_empty() {
-                                df.add_document(&set);
+                                df.add_document(set);
                             }
                         }
                         (df, w)
@@ -350,7 +360,7 @@ mod tests {
             opts.shingle = kind;
             let cfg = opts.build().unwrap();
             let methods = crate::method::registered(&cfg);
-            let mut w = Worker::new(&cfg, &methods, None);
+            let mut w = Worker::new(&cfg, &cfg.source, &methods, None);
             let mut columns: Vec<Box<dyn Column>> = methods.iter().map(|m| m.column()).collect();
             let Ok(Sketched::Doc(state)) = w.sketch(&raw, &mut columns) else {
                 panic!("not a document")

@@ -13,6 +13,7 @@ mod passage_scale;
 mod passages;
 mod regressions;
 mod scale;
+mod seams;
 mod stages;
 #[allow(dead_code)] // the generator is shared with the CLI and the benches
 #[path = "../../src/cli/synth.rs"]
