@@ -63,6 +63,72 @@ pub fn scan_with_methods(
     methods: &[Box<dyn SimilarityMethod>],
     progress: &dyn Progress,
 ) -> Result<Outcome> {
+    let clock = StageClock::new(progress);
+    let mut outcome = run(cfg, source, methods, &clock)?;
+    if let Some(t) = &mut outcome.report.stats.timing {
+        t.stages = clock.stages();
+    }
+    Ok(outcome)
+}
+
+/// Progress that also clocks each stage (for `stats.timing.stages`) and
+/// passes everything on.
+struct StageClock<'a> {
+    inner: &'a dyn Progress,
+    /// Stage names with their start.
+    starts: std::sync::Mutex<Vec<(String, Instant)>>,
+    start: Instant,
+}
+
+impl<'a> StageClock<'a> {
+    fn new(inner: &'a dyn Progress) -> StageClock<'a> {
+        StageClock { inner, starts: std::sync::Mutex::new(Vec::new()), start: Instant::now() }
+    }
+
+    /// Each stage's wall time, to the start of the next (the last: to now).
+    fn stages(&self) -> Vec<model::StageTime> {
+        let starts = self.starts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let mut out = Vec::with_capacity(starts.len() + 1);
+        // Before the first stage: planning, the thread pool.
+        let first = starts.first().map_or(now, |s| s.1);
+        let setup = first.duration_since(self.start).as_secs_f64();
+        out.push(model::StageTime { stage: "setup".into(), seconds: model::round4(setup) });
+        for (i, (name, at)) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).map_or(now, |s| s.1);
+            let seconds = model::round4(end.duration_since(*at).as_secs_f64());
+            out.push(model::StageTime { stage: name.clone(), seconds });
+        }
+        out
+    }
+}
+
+impl Progress for StageClock<'_> {
+    fn stage(&self, name: &str) {
+        self.starts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((name.to_owned(), Instant::now()));
+        self.inner.stage(name);
+    }
+    fn advance(&self, docs: u64, bytes: u64) {
+        self.inner.advance(docs, bytes);
+    }
+    fn work(&self, done: u64, total: Option<u64>, unit: &str) {
+        self.inner.work(done, total, unit);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
+}
+
+/// The stages of a scan, in order (see [`scan_with_methods`]).
+fn run(
+    cfg: &Config,
+    source: &dyn Source,
+    methods: &[Box<dyn SimilarityMethod>],
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let plan = ReadPlan::of_methods(cfg, methods, Later::default());
     if plan.reads().len() > 1 {
         if let Some(name) = source.read_once().into_iter().next() {
@@ -136,6 +202,7 @@ pub fn scan_with_methods(
         stats.timing = Some(Timing {
             elapsed_seconds: model::round4(secs),
             mb_per_second: model::round4(stats.bytes as f64 / 1e6 / secs.max(1e-9)),
+            stages: Vec::new(), // filled by the caller's clock
         });
     }
     let keep_record: BitVec = sketches

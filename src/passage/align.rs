@@ -708,45 +708,55 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
         })
         .map(|c| (c[0].a, c[0].b))
         .collect();
-    let mut out: Vec<Match> = Vec::with_capacity(matches.len());
-    // Joined matches of the current pair that a later match may still follow.
-    let mut open: Vec<usize> = Vec::new();
-    for m in matches {
-        open.retain(|&i| {
-            let o = &out[i];
-            (o.a, o.b) == (m.a, m.b) && o.a_end + gap >= m.a_start
-        });
-        let follows = |last: &Match| {
-            m.a_start <= last.a_end + gap
-                && m.b_start <= last.b_end + gap
-                && m.a_start + k >= last.a_end
-                && m.b_start + k >= last.b_end
-                && (m.a_start <= last.a_end + 2 || m.b_start <= last.b_end + 2)
-                && m.a_start >= last.a_start
-                && m.b_start >= last.b_start
-                && (m.a != m.b || last.a_end.max(m.a_end) <= last.b_start)
-                && !copies(m.a, (last.a_start, last.a_end), (m.a_start, m.a_end))
-                && !copies(m.b, (last.b_start, last.b_end), (m.b_start, m.b_end))
-        };
-        // Of the matches it follows, the one on the nearest diagonal.
-        let shift = |last: &Match| {
-            (i64::from(m.b_start) - i64::from(last.b_end))
-                .abs_diff(i64::from(m.a_start) - i64::from(last.a_end))
-        };
-        let best =
-            open.iter().copied().filter(|&i| follows(&out[i])).min_by_key(|&i| (shift(&out[i]), i));
-        match best {
-            Some(i) => {
-                let last = &mut out[i];
-                last.a_end = last.a_end.max(m.a_end);
-                last.b_end = last.b_end.max(m.b_end);
-            }
-            None => {
-                open.push(out.len());
-                out.push(m);
+    // Each pair of documents on its own (a match only ever follows one of
+    // its own pair), pairs in parallel, results in pair order.
+    let pairs: Vec<&[Match]> = matches.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
+    let join_pair = |matches: &[Match]| -> Vec<Match> {
+        let mut out: Vec<Match> = Vec::with_capacity(matches.len());
+        // Joined matches of the current pair that a later match may still follow.
+        let mut open: Vec<usize> = Vec::new();
+        for &m in matches {
+            open.retain(|&i| {
+                let o = &out[i];
+                (o.a, o.b) == (m.a, m.b) && o.a_end + gap >= m.a_start
+            });
+            let follows = |last: &Match| {
+                m.a_start <= last.a_end + gap
+                    && m.b_start <= last.b_end + gap
+                    && m.a_start + k >= last.a_end
+                    && m.b_start + k >= last.b_end
+                    && (m.a_start <= last.a_end + 2 || m.b_start <= last.b_end + 2)
+                    && m.a_start >= last.a_start
+                    && m.b_start >= last.b_start
+                    && (m.a != m.b || last.a_end.max(m.a_end) <= last.b_start)
+                    && !copies(m.a, (last.a_start, last.a_end), (m.a_start, m.a_end))
+                    && !copies(m.b, (last.b_start, last.b_end), (m.b_start, m.b_end))
+            };
+            // Of the matches it follows, the one on the nearest diagonal.
+            let shift = |last: &Match| {
+                (i64::from(m.b_start) - i64::from(last.b_end))
+                    .abs_diff(i64::from(m.a_start) - i64::from(last.a_end))
+            };
+            let best = open
+                .iter()
+                .copied()
+                .filter(|&i| follows(&out[i]))
+                .min_by_key(|&i| (shift(&out[i]), i));
+            match best {
+                Some(i) => {
+                    let last = &mut out[i];
+                    last.a_end = last.a_end.max(m.a_end);
+                    last.b_end = last.b_end.max(m.b_end);
+                }
+                None => {
+                    open.push(out.len());
+                    out.push(m);
+                }
             }
         }
-    }
+        out
+    };
+    let mut out: Vec<Match> = pairs.par_iter().flat_map_iter(|p| join_pair(p)).collect();
     if !symmetric.is_empty() {
         let mirrored: Vec<Match> =
             out.iter().filter(|m| symmetric.contains(&(m.a, m.b))).map(Match::mirrored).collect();

@@ -185,7 +185,7 @@ impl Refined {
         }
         let matches = align::join_adjacent(self.matches, opts.max_gap(), opts.k as u32);
         let mut out: Vec<PassageGroup> = group::groups(&matches)
-            .iter()
+            .par_iter()
             .map(|g| {
                 let mut occ: Vec<(DocId, Span, u32, u32)> = g
                     .iter()
@@ -204,7 +204,7 @@ impl Refined {
                 }
             })
             .collect();
-        out.sort_by(|x, y| {
+        out.par_sort_by(|x, y| {
             y.occurrences
                 .len()
                 .cmp(&x.occurrences.len())

@@ -149,6 +149,20 @@ pub struct Timing {
     pub elapsed_seconds: f64,
     /// Megabytes (10⁶ bytes) of text per second.
     pub mb_per_second: f64,
+    /// Each stage of the scan with its wall time, in the order they ran
+    /// (the stage names of `--progress json`); they add up to
+    /// `elapsed_seconds` but for rounding.
+    #[serde(default)]
+    pub stages: Vec<StageTime>,
+}
+
+/// The wall time of one stage of a scan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageTime {
+    /// The stage (`read`, `index`, `passages`, ...).
+    pub stage: String,
+    /// Wall seconds, from the stage's start to the next stage's.
+    pub seconds: f64,
 }
 
 /// A cluster of near-duplicate documents.

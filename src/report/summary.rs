@@ -131,6 +131,11 @@ pub fn render(report: &Report, report_flag: &str) -> String {
     }
     if let Some(t) = &s.timing {
         let _ = writeln!(o, "time: {:.2} s, {:.1} MB/s", t.elapsed_seconds, t.mb_per_second);
+        let stages: Vec<String> =
+            t.stages.iter().map(|st| format!("{} {:.2} s", st.stage, st.seconds)).collect();
+        if !stages.is_empty() {
+            let _ = writeln!(o, "  by stage: {}", stages.join(", "));
+        }
     }
     o
 }

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use super::read::{Reread, RereadJob, read_batches};
 use super::sketch::Sketches;
 use super::sketch::Worker;
@@ -17,7 +19,7 @@ use crate::passage::{
 };
 use crate::progress::Progress;
 use crate::report::model::{self, Stats};
-use crate::source::Source;
+use crate::source::{RawRecord, Source};
 
 /// The passages of a run, for the report, and what `--strip-repeats`
 /// removes.
@@ -211,18 +213,28 @@ impl Pending<'_> {
             progress.stage("passage texts");
             let mut index = 0usize;
             read_batches(source, cfg.batch_bytes, |batch| {
-                for item in &batch {
-                    let doc = record_doc.get(index).copied().flatten();
-                    index += 1;
-                    let (Some(doc), Ok(raw)) = (doc, item) else { continue };
-                    let Some(spans) = wanted.get(&doc) else { continue };
-                    if let Ok(d) = raw.parse(source.options()) {
-                        for &(g, span) in spans {
-                            if let Some(t) = d.text.get(span.range()) {
-                                previews[g] = preview(t);
-                            }
-                        }
-                    }
+                let needed: Vec<(&RawRecord, &Vec<(usize, Span)>)> = batch
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        let doc = record_doc.get(index + i).copied().flatten()?;
+                        Some((item.as_ref().ok()?, wanted.get(&doc)?))
+                    })
+                    .collect();
+                index += batch.len();
+                // Parsed in parallel; each group's text has one place.
+                let texts: Vec<Vec<(usize, String)>> = needed
+                    .par_iter()
+                    .map(|&(raw, spans)| {
+                        let Ok(d) = raw.parse(source.options()) else { return Vec::new() };
+                        spans
+                            .iter()
+                            .filter_map(|&(g, span)| Some((g, preview(d.text.get(span.range())?))))
+                            .collect()
+                    })
+                    .collect();
+                for (g, text) in texts.into_iter().flatten() {
+                    previews[g] = text;
                 }
                 progress.work(index as u64, Some(record_doc.len() as u64), "records");
                 Ok(())

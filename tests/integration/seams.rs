@@ -200,3 +200,35 @@ fn a_method_of_ones_own_clusters_what_it_finds() {
     assert!(!expected.is_empty(), "the collection holds exact copies");
     assert_eq!(found, expected);
 }
+
+/// `stats.timing.stages`: every stage of the run in the order it ran (the
+/// plan's reads among them), adding up to the run's time.
+#[test]
+fn timing_gives_each_stages_time() {
+    let cfg = {
+        let mut o = Options::new(vec![Input::Path(data("labelled/help_nl.jsonl"))]);
+        o.timing = true;
+        o.build().unwrap()
+    };
+    let out = neardup::scan(&cfg, &NoProgress).unwrap();
+    let t = out.report.stats.timing.expect("timing on");
+    let names: Vec<&str> = t.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "setup",
+            "read",
+            "index",
+            "passages",
+            "exact verification and passages",
+            "cluster",
+            "passage groups",
+            "passage texts"
+        ]
+    );
+    let sum: f64 = t.stages.iter().map(|s| s.seconds).sum();
+    assert!(t.stages.iter().all(|s| s.seconds >= 0.0));
+    // The stages cover the run: from just before its clock starts to just
+    // after it stops (rounding to 0.1 ms per stage).
+    assert!(sum + 0.001 >= t.elapsed_seconds && sum <= t.elapsed_seconds + 0.5, "{sum} {t:?}");
+}
