@@ -118,10 +118,42 @@ pub fn short_set(shingles: &[u64], num_perm: usize) -> Option<Box<[u64]>> {
     if shingles.len() >= 4 * num_perm.max(1) {
         return None; // at least num_perm distinct values is then likely; skip the sort
     }
+    if shingles.len() >= num_perm && reaches_distinct(shingles, num_perm) {
+        return None;
+    }
     let mut set = shingles.to_vec();
     set.sort_unstable();
     set.dedup();
     (set.len() < num_perm).then(|| set.into_boxed_slice())
+}
+
+/// Whether `values` hold at least `n` distinct values, counted in a small
+/// open-addressing table that stops as soon as it has seen `n`: most
+/// documents get there after about `n` values, without sorting them all.
+fn reaches_distinct(values: &[u64], n: usize) -> bool {
+    let size = (2 * n).next_power_of_two();
+    let mask = size - 1;
+    let mut slots: Vec<Option<u64>> = vec![None; size];
+    let mut distinct = 0;
+    for &v in values {
+        // Shingles are hashes already; mixed again so any input spreads.
+        let mut i = crate::hash::fmix64(v) as usize & mask;
+        loop {
+            match slots[i] {
+                None => {
+                    slots[i] = Some(v);
+                    distinct += 1;
+                    break;
+                }
+                Some(x) if x == v => break,
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+        if distinct >= n {
+            return true;
+        }
+    }
+    false
 }
 
 /// What the estimate says about a pair.
@@ -243,5 +275,41 @@ mod tests {
         // Eight distinct shingles of eight values: not short.
         assert_eq!(short_set(&[1, 2, 3, 4, 5, 6, 7, 8], 8), None);
         assert!(short_set(&[1, 2, 3, 4, 5, 6, 7, 7], 8).is_some());
+    }
+
+    /// The early exit of `short_set` (counting distinct values until
+    /// `num_perm`) against its naive twin (sort everything), on inputs on
+    /// both sides of the limit, with repeats, zeros and colliding values.
+    #[test]
+    fn short_set_matches_the_sort_everything_twin() {
+        let naive = |s: &[u64], n: usize| {
+            if s.len() >= 4 * n.max(1) {
+                return None;
+            }
+            let mut v = s.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            (v.len() < n).then(|| v.into_boxed_slice())
+        };
+        let mut state = 7u64;
+        let mut early_exits = 0;
+        for case in 0..3000u64 {
+            let n = [1usize, 2, 8, 128][case as usize % 4];
+            let len = (crate::hash::splitmix64(&mut state) % (4 * n as u64 + 2)) as usize;
+            // Few distinct values (many repeats) in some cases, many in others.
+            let range = 1 + crate::hash::splitmix64(&mut state) % (2 * n as u64 + 1);
+            let values: Vec<u64> = (0..len)
+                .map(|_| {
+                    let r = crate::hash::splitmix64(&mut state) % range;
+                    // Values equal modulo the table size, and zero.
+                    if case % 3 == 0 { r << 40 } else { r }
+                })
+                .collect();
+            if values.len() >= n && values.len() < 4 * n && reaches_distinct(&values, n) {
+                early_exits += 1;
+            }
+            assert_eq!(short_set(&values, n), naive(&values, n), "case {case}: n {n} {values:?}");
+        }
+        assert!(early_exits > 300, "the early exit is reached ({early_exits})");
     }
 }
