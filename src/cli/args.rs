@@ -405,6 +405,17 @@ pub struct Common {
     #[arg(long, value_name = "DIR")]
     pub save_stages: Option<PathBuf>,
 
+    /// How many repeated passages the summary lists, costliest first (the
+    /// bytes that repeat: all copies but one). The report always holds all.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+
+    /// The summary lists only passages found in at least N documents (2:
+    /// text shared across documents, such as boilerplate; 1: also text
+    /// repeated inside one document). The report always holds all.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_docs: usize,
+
     /// Progress on stderr: auto (a bar when stderr is a terminal), bar,
     /// json (one JSON object a line: stage, records, bytes, elapsed
     /// seconds), or none. -q hides the bar but not json.

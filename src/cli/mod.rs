@@ -313,7 +313,9 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(&out), report_out.as_ref(), html_out.as_ref()]);
-                sink.write_all(summary::render(&outcome.report, "--report").as_bytes())?;
+                sink.write_all(
+                    summary::render_with(&outcome.report, "--report", &shown(&a.common)).as_bytes(),
+                )?;
                 writeln!(sink, "wrote {} documents to {}", written.written, a.output.display())?;
                 sink.flush()?;
             }
@@ -386,7 +388,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
             display.close();
             if !a.common.quiet {
                 let mut sink = summary_sink([Some(o), html_out.as_ref()]);
-                sink.write_all(summary::render(report, "-o").as_bytes())?;
+                sink.write_all(summary::render_with(report, "-o", &shown(&a.common)).as_bytes())?;
                 sink.flush()?;
             }
         }
@@ -397,7 +399,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
             match format {
                 Some(f) => write_report(report, f, &mut out)?,
                 None if !a.common.quiet => {
-                    out.write_all(summary::render(report, "-o").as_bytes())?
+                    out.write_all(summary::render_with(report, "-o", &shown(&a.common)).as_bytes())?
                 }
                 None => {}
             }
@@ -425,6 +427,11 @@ fn stage_html(
         Ok(())
     })?;
     Ok(staged)
+}
+
+/// The passages the summary lists (`--top`, `--min-docs`).
+fn shown(a: &args::Common) -> summary::Shown {
+    summary::Shown { top: a.top, min_docs: a.min_docs }
 }
 
 fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {

@@ -70,6 +70,34 @@ pub fn human_bytes(b: u64) -> String {
 /// report (`-o` for scan, `--report` for dedup), named where the summary
 /// lists only the first items.
 pub fn render(report: &Report, report_flag: &str) -> String {
+    render_with(report, report_flag, &Shown::default())
+}
+
+/// Which passages the summary lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// The most passages listed (`--top`).
+    pub top: usize,
+    /// Only passages in at least this many documents (`--min-docs`).
+    pub min_docs: usize,
+}
+
+impl Default for Shown {
+    fn default() -> Shown {
+        Shown { top: LIST, min_docs: 1 }
+    }
+}
+
+/// Bytes of a passage's text that repeat: every occurrence but the first
+/// (what removing all copies but one would save).
+pub fn repeated_bytes(p: &crate::report::model::Passage) -> u64 {
+    p.occurrences.iter().skip(1).map(|o| u64::from(o.end - o.start)).sum()
+}
+
+/// [`render`] listing the passages `shown` asks for: those in at least
+/// `min_docs` documents, the `top` that cost most first (bytes that repeat,
+/// [`repeated_bytes`]; ties by report order).
+pub fn render_with(report: &Report, report_flag: &str, shown: &Shown) -> String {
     let s = &report.stats;
     let mut o = String::new();
     let _ = writeln!(
@@ -98,7 +126,7 @@ pub fn render(report: &Report, report_flag: &str) -> String {
         near_duplicates(report, report_flag, &mut o);
     }
     if let Some(min) = report.params.min_passage_words {
-        passages(report, min, report_flag, &mut o);
+        passages(report, min, report_flag, shown, &mut o);
     }
     if s.duplicate_ids > 0 {
         let _ = writeln!(
@@ -217,7 +245,7 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
     }
 }
 
-fn passages(report: &Report, min: usize, report_flag: &str, o: &mut String) {
+fn passages(report: &Report, min: usize, report_flag: &str, shown: &Shown, o: &mut String) {
     let s = &report.stats;
     let _ = writeln!(
         o,
@@ -232,7 +260,22 @@ fn passages(report: &Report, min: usize, report_flag: &str, o: &mut String) {
         100.0 * s.repeated_share_across,
         human_bytes(s.repeated_bytes_across)
     );
-    for p in report.passages.iter().take(LIST) {
+    let mut listed: Vec<&crate::report::model::Passage> =
+        report.passages.iter().filter(|p| p.documents >= shown.min_docs).collect();
+    let eligible = listed.len();
+    // Stable: equal costs keep the report's order.
+    listed.sort_by_key(|p| std::cmp::Reverse(repeated_bytes(p)));
+    listed.truncate(shown.top);
+    if !listed.is_empty() {
+        let filter = if shown.min_docs > 1 {
+            format!(" in at least {} documents", shown.min_docs)
+        } else {
+            String::new()
+        };
+        let _ =
+            writeln!(o, "  costliest passages{filter} (bytes that repeat: all copies but one):");
+    }
+    for p in listed.iter().copied() {
         let mut preview: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
         if preview.chars().count() > 70 {
             preview = preview.chars().take(70).collect::<String>() + "…";
@@ -251,19 +294,23 @@ fn passages(report: &Report, min: usize, report_flag: &str, o: &mut String) {
         };
         let _ = writeln!(
             o,
-            "  #{} ({} words, {} places in {} docs) \"{preview}\" at {}{more}",
+            "  #{} ({} words, {} places in {} docs, {} repeat) \"{preview}\" at {}{more}",
             p.id,
             p.words,
             p.occurrences.len(),
             p.documents,
+            human_bytes(repeated_bytes(p)),
             places.join(", ")
         );
     }
-    if report.passages.len() > LIST {
-        let _ = writeln!(
-            o,
-            "  ... {} more in the report ({report_flag})",
-            report.passages.len() - LIST
-        );
+    let left = report.passages.len() - listed.len();
+    if left > 0 {
+        let not_eligible = report.passages.len() - eligible;
+        let why = if not_eligible > 0 {
+            format!("; {not_eligible} of them in fewer than {} documents", shown.min_docs)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "  ... {left} more in the report ({report_flag}){why}");
     }
 }

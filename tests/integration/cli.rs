@@ -213,3 +213,50 @@ fn progress_json_lines_on_stderr_and_quiet_when_piped() {
     let out = neardup().args(["scan", "data/labelled/help_nl.jsonl"]).output().unwrap();
     assert!(out.stderr.is_empty());
 }
+
+/// The summary lists the passages that cost most (bytes of all copies but
+/// one, worked out here from the JSON report), `--top` of them, and with
+/// `--min-docs` only those in that many documents; it says how many it
+/// left out and why.
+#[test]
+fn summary_lists_the_costliest_passages() {
+    let inputs = ["data/seeds", "data/labelled/help_nl.jsonl"];
+    let r = report(&[&["scan"][..], &inputs].concat());
+    let passages = r["passages"].as_array().unwrap();
+    let cost = |p: &serde_json::Value| -> u64 {
+        p["occurrences"].as_array().unwrap()[1..]
+            .iter()
+            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
+            .sum()
+    };
+    let ids_listed = |extra: &[&str]| -> (Vec<u64>, String) {
+        let out =
+            neardup().args(["scan", "--no-timing"]).args(inputs).args(extra).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let section = text.split("costliest passages").nth(1).unwrap_or("").to_owned();
+        let ids = section
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('#'))
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        (ids, text)
+    };
+    for (top, min_docs) in [(10usize, 1u64), (3, 3), (25, 2)] {
+        let mut expected: Vec<&serde_json::Value> =
+            passages.iter().filter(|p| p["documents"].as_u64().unwrap() >= min_docs).collect();
+        // Costliest first; equal costs in report order (a stable sort).
+        expected.sort_by_key(|p| std::cmp::Reverse(cost(p)));
+        let expected: Vec<u64> =
+            expected.iter().take(top).map(|p| p["id"].as_u64().unwrap()).collect();
+        let (listed, text) =
+            ids_listed(&["--top", &top.to_string(), "--min-docs", &min_docs.to_string()]);
+        assert_eq!(listed, expected, "--top {top} --min-docs {min_docs}");
+        let left = passages.len() - listed.len();
+        assert!(text.contains(&format!("... {left} more in the report (-o)")), "{text}");
+        let fewer = passages.iter().filter(|p| p["documents"].as_u64().unwrap() < min_docs).count();
+        if fewer > 0 {
+            assert!(text.contains(&format!("{fewer} of them in fewer than {min_docs} documents")));
+        }
+    }
+}
