@@ -11,35 +11,59 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::model::Report;
-use super::summary::human_bytes;
+use super::summary::{human_bytes, repeated_bytes};
 
 /// Longest text embedded per document (bytes, cut on a char boundary).
 pub const TEXT_MAX: usize = 50_000;
 
+/// Members of a cluster the page shows side by side (their texts are
+/// embedded for the first clusters); the others are listed by id.
+pub const MEMBERS_SHOWN: usize = 8;
+
+/// Passages whose places' texts are embedded: the first in the report and
+/// the costliest shared across documents.
+const PASSAGES_WITH_TEXT: usize = 2000;
+
 /// Which documents the page shows in full: members of the first clusters,
-/// documents with repeated passages, places of the top passages.
+/// documents with repeated passages, places of the top passages and of the
+/// costliest passages shared across documents.
 pub fn documents_shown(report: &Report) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in report.clusters.iter().take(2000) {
-        out.extend(c.members.iter().take(8).map(|m| m.doc.clone()));
+        out.extend(c.members.iter().take(MEMBERS_SHOWN).map(|m| m.doc.clone()));
     }
-    for p in report.passages.iter().take(2000) {
+    for p in report.passages.iter().take(PASSAGES_WITH_TEXT) {
         out.extend(p.occurrences.iter().take(8).map(|o| o.doc.clone()));
+    }
+    for p in costliest_shared(report).into_iter().take(PASSAGES_WITH_TEXT) {
+        out.extend(report.passages[p].occurrences.iter().take(4).map(|o| o.doc.clone()));
     }
     out.sort();
     out.dedup();
     out
 }
 
+/// Passages in more than one document, costliest first (bytes of all
+/// copies but one; ties in report order), as indices into the report.
+fn costliest_shared(report: &Report) -> Vec<usize> {
+    let mut shared: Vec<usize> =
+        (0..report.passages.len()).filter(|&i| report.passages[i].documents >= 2).collect();
+    shared.sort_by_key(|&i| std::cmp::Reverse(repeated_bytes(&report.passages[i])));
+    shared
+}
+
 /// A cluster for the page: size, kept document, members with similarity.
 type ClusterRow<'a> = (usize, &'a str, Vec<(&'a str, f64)>);
-/// A passage for the page: words, documents, places.
-type PassageRow<'a> = (usize, usize, Vec<(&'a str, u32, u32)>);
+/// A passage for the page: words, documents, places, text (a preview),
+/// bytes that repeat.
+type PassageRow<'a> = (usize, usize, Vec<(&'a str, u32, u32)>, &'a str, u64);
 
 #[derive(Serialize)]
 struct Data<'a> {
     clusters: Vec<ClusterRow<'a>>,
     passages: Vec<PassageRow<'a>>,
+    /// Passages in more than one document, costliest first (indices).
+    shared: Vec<usize>,
     texts: BTreeMap<&'a str, &'a str>,
 }
 
@@ -137,11 +161,22 @@ pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
                     p.words,
                     p.documents,
                     p.occurrences.iter().map(|o| (o.doc.as_str(), o.start, o.end)).collect(),
+                    p.text.as_str(),
+                    repeated_bytes(p),
                 )
             })
             .collect(),
         texts: texts.iter().map(|(k, v)| (k.as_str(), cut(v))).collect(),
+        shared: costliest_shared(report),
     };
+    let embedded = format!(
+        "The page embeds the texts of {} documents (up to {} each): the first {} members of the \
+         first 2000 clusters and the places of the top passages; other documents are listed by id \
+         and are in the report.",
+        texts.len(),
+        human_bytes(TEXT_MAX as u64),
+        MEMBERS_SHOWN
+    );
     let json = script_safe_json(&data);
 
     let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
@@ -232,15 +267,21 @@ mark.shared {{ background: #ffe08a; }} mark.repeat {{ background: #b8e3c4; }}
 <input id="search" type="search" placeholder="filter by document id" aria-label="filter clusters by document id">
 <div class="browse"><div><div class="pager" id="pager"></div><ol id="clusters"></ol></div>
 <div id="cluster-view"></div></div>
+<h2>Passages shared across documents</h2>
+<p class="muted">Costliest first: the bytes that repeat (all copies but one).</p>
+<div class="browse"><div><div class="pager" id="spager"></div><ol id="shared"></ol></div>
+<div id="shared-view"></div></div>
 <h2>Documents with repeated passages</h2>
 <div class="browse"><div><div class="pager" id="rpager"></div><ol id="repeats"></ol></div>
 <div id="repeat-view"></div></div>
+<p class="muted" id="embedded">{embedded}</p>
 <script type="application/json" id="data">{json}</script>
 <script>
 "use strict";
 window.addEventListener("error", e => {{ document.body.dataset.errors = (document.body.dataset.errors || "") + e.message + ";"; }});
 const D = JSON.parse(document.getElementById("data").textContent);
 const PAGE = 50;
+const SHOWN = {shown};
 const byDoc = new Map();
 D.passages.forEach((p, i) => p[2].forEach(([doc, s, e]) => {{
   if (!byDoc.has(doc)) byDoc.set(doc, []);
@@ -308,8 +349,37 @@ function openCluster(i, li) {{
   view.appendChild(el("h3", `Cluster #${{i}}: ${{c[0]}} documents, kept: ${{c[1]}}`));
   const members = new Set(c[2].map(m => m[0]));
   const grid = el("div", undefined, "docs");
-  c[2].slice(0, 8).forEach(([doc, sim]) => {{ const d = showDoc(doc, members); d.querySelector("h3").textContent += ` (similarity ${{sim}})`; grid.appendChild(d); }});
+  c[2].slice(0, SHOWN).forEach(([doc, sim]) => {{ const d = showDoc(doc, members); d.querySelector("h3").textContent += ` (similarity ${{sim}})`; grid.appendChild(d); }});
   view.appendChild(grid);
+  if (c[2].length > SHOWN) {{
+    const rest = c[2].slice(SHOWN);
+    const listed = rest.slice(0, 500).map(([doc, sim]) => `${{doc}} (${{sim}})`).join(", ");
+    const more = rest.length > 500 ? `, and ${{rest.length - 500}} more in the report` : "";
+    view.appendChild(el("p", `${{rest.length}} more members (similarity to the kept document): ${{listed}}${{more}}`, "more-members"));
+  }}
+}}
+let spage = 0;
+function renderShared() {{
+  const list = document.getElementById("shared"); list.textContent = "";
+  list.start = spage * PAGE + 1;
+  D.shared.slice(spage * PAGE, (spage + 1) * PAGE).forEach(i => {{
+    const p = D.passages[i];
+    const preview = p[3].length > 90 ? p[3].slice(0, 90) + "…" : p[3];
+    const li = el("li", `#${{i}} (${{p[0]}} words, ${{p[2].length}} places in ${{p[1]}} documents, ${{p[4]}} bytes repeat): ${{preview}}`, "shared-passage");
+    li.addEventListener("click", () => {{
+      document.querySelectorAll("#shared li.active").forEach(x => x.classList.remove("active"));
+      li.classList.add("active");
+      const v = document.getElementById("shared-view"); v.textContent = "";
+      const docs = [...new Set(p[2].map(o => o[0]))];
+      v.appendChild(el("h3", `Passage #${{i}} in ${{docs.length}} documents` + (docs.length > 4 ? ` (first 4 shown; all ${{p[2].length}} places are in the report)` : "")));
+      const grid = el("div", undefined, "docs");
+      const inPassage = new Set(docs);
+      docs.slice(0, 4).forEach(doc => grid.appendChild(showDoc(doc, inPassage)));
+      v.appendChild(grid);
+    }});
+    list.appendChild(li);
+  }});
+  pager("spager", spage, D.shared.length, "passages", p => {{ spage = p; renderShared(); }});
 }}
 document.getElementById("search").addEventListener("input", e => {{
   const q = e.target.value.trim();
@@ -328,7 +398,8 @@ function renderRepeats() {{
   }});
   pager("rpager", rpage, repeated.length, "documents", p => {{ rpage = p; renderRepeats(); }});
 }}
-renderClusters(); renderRepeats();
+renderClusters(); renderShared(); renderRepeats();
+if (D.shared.length) document.querySelector("#shared li").click();
 if (D.clusters.length) openCluster(0, document.querySelector("#clusters li"));
 if (repeated.length) document.querySelector("#repeats li").click();
 document.body.dataset.ready = "1";
@@ -336,6 +407,8 @@ document.body.dataset.ready = "1";
 </body></html>
 "###,
         size_chart = bars("Cluster sizes (documents per cluster)", &size_bars),
+        shown = MEMBERS_SHOWN,
+        embedded = escape(&embedded),
         sim_chart = bars("Similarity of members to the kept document", &sim_bars),
     )
 }

@@ -97,6 +97,34 @@ fn html_report_renders_clusters_and_highlights_without_errors() {
     assert!(d.matches(r#"<mark class="shared">"#).count() >= 5);
     assert!(d.matches(r#"<mark class="repeat">"#).count() >= 2);
     assert!(d.contains("<svg"));
+    // Passages shared across documents, costliest first (worked out here
+    // from the report), paged, the first opened; the page says whose texts
+    // it embeds.
+    let r = crate::util::report(&["scan", "data/seeds", "data/labelled/help_nl.jsonl"]);
+    let mut shared: Vec<&serde_json::Value> = r["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["documents"].as_u64().unwrap() >= 2)
+        .collect();
+    let cost = |p: &serde_json::Value| -> u64 {
+        p["occurrences"].as_array().unwrap()[1..]
+            .iter()
+            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
+            .sum()
+    };
+    shared.sort_by_key(|p| std::cmp::Reverse(cost(p)));
+    assert!(shared.len() > 50);
+    let pages = shared.len().div_ceil(50);
+    assert!(d.contains(&format!("page 1 of {pages} ({} passages)", shared.len())));
+    assert_eq!(d.matches(r#"class="shared-passage"#).count(), 50);
+    let first = shared[0]["id"].as_u64().unwrap();
+    // The first item (opened, so also `active`) is the costliest.
+    let at = d.find(r#"class="shared-passage"#).unwrap();
+    let text = &d[at + d[at..].find('>').unwrap() + 1..];
+    assert!(text.starts_with(&format!("#{first} (")), "{}", &text[..80]);
+    assert!(d.contains(&format!("Passage #{first} in")));
+    assert!(d.contains("The page embeds the texts of"));
 
     // The documented screenshot command produces a PNG.
     let shot = dir.path().join("shot.png");
@@ -121,15 +149,21 @@ fn html_report_pages_a_hundred_thousand_clusters() {
         neardup().args(["scan", "data/seeds", "--format", "json", "--no-timing"]).output().unwrap();
     let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let clusters: Vec<Cluster> = (0..100_000)
-        .map(|i| Cluster {
-            id: i,
-            size: 2,
-            representative: format!("a{i}"),
-            members: vec![
-                Member { doc: format!("a{i}"), similarity: 1.0 },
-                Member { doc: format!("b{i}"), similarity: 0.9 },
-            ],
-            pairs: Vec::new(),
+        .map(|i| {
+            // The first cluster has more members than the page shows.
+            let n = if i == 0 { 20 } else { 2 };
+            Cluster {
+                id: i,
+                size: n,
+                representative: format!("a{i}"),
+                members: (0..n)
+                    .map(|m| Member {
+                        doc: if m == 0 { format!("a{i}") } else { format!("b{i}-{m}") },
+                        similarity: 0.9,
+                    })
+                    .collect(),
+                pairs: Vec::new(),
+            }
         })
         .collect();
     v["clusters"] = serde_json::to_value(&clusters).unwrap();
@@ -142,6 +176,9 @@ fn html_report_pages_a_hundred_thousand_clusters() {
     assert!(d.contains(r#"data-ready="1""#) && !d.contains("data-errors"));
     assert_eq!(d.matches(r#"class="cluster"#).count(), 50);
     assert!(d.contains("page 1 of 2000 (100000 clusters)"));
+    // Members past the first 8 are listed by id, not dropped.
+    assert!(d.contains("12 more members (similarity to the kept document): b0-8 (0.9)"), "{d}");
+    assert!(d.contains("b0-19 (0.9)"));
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
 }
 
