@@ -716,10 +716,8 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
         // Joined matches of the current pair that a later match may still follow.
         let mut open: Vec<usize> = Vec::new();
         for &m in matches {
-            open.retain(|&i| {
-                let o = &out[i];
-                (o.a, o.b) == (m.a, m.b) && o.a_end + gap >= m.a_start
-            });
+            // All of `out` is this pair's: only the distance can close one.
+            open.retain(|&i| out[i].a_end + gap >= m.a_start);
             let follows = |last: &Match| {
                 m.a_start <= last.a_end + gap
                     && m.b_start <= last.b_end + gap
