@@ -189,6 +189,11 @@ impl Config {
         self.options
     }
 
+    /// The inputs as a [`crate::source::Source`].
+    pub fn source(&self) -> crate::source::Inputs<'_> {
+        crate::source::Inputs { inputs: &self.inputs, options: &self.source }
+    }
+
     /// The bands × rows in effect.
     pub fn lsh_params(&self) -> LshParams {
         self.lsh

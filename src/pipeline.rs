@@ -12,13 +12,13 @@ use std::time::Instant;
 use bitvec::vec::BitVec;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::Span;
 use crate::method::{self, SimilarityMethod};
 use crate::plan::{Later, Pass, ReadPlan};
 use crate::progress::Progress;
 use crate::report::model::{self, Report, Timing};
-use crate::source::{Inputs, Source};
+use crate::source::Source;
 use crate::stage::read::{self, Reread};
 use crate::stage::{candidates, files, passages, report, sketch};
 
@@ -42,7 +42,7 @@ pub struct Outcome {
 /// first when the run reads more than once ([`crate::plan::prepare`]).
 pub fn scan(cfg: &Config, progress: &dyn Progress) -> Result<Outcome> {
     crate::source::check_inputs(&cfg.inputs)?;
-    scan_source(cfg, &Inputs { inputs: &cfg.inputs, options: &cfg.source }, progress)
+    scan_source(cfg, &cfg.source(), progress)
 }
 
 /// [`scan`] over any [`Source`] (`cfg.inputs` and `cfg.source` are not
@@ -131,9 +131,7 @@ fn run(
 ) -> Result<Outcome> {
     let plan = ReadPlan::of_methods(cfg, methods, Later::default());
     if plan.reads().len() > 1 {
-        if let Some(name) = source.read_once().into_iter().next() {
-            return Err(Error::ReadOnce { name });
-        }
+        read::refuse_read_once(source)?;
     }
     let start = Instant::now();
     let pool = cfg.pool()?;

@@ -24,6 +24,14 @@ pub enum ShingleKind {
 }
 
 impl ShingleKind {
+    /// The name in reports and parameter hashes: `words` or `chars`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShingleKind::Words(_) => "words",
+            ShingleKind::Chars(_) => "chars",
+        }
+    }
+
     /// The shingle size k.
     pub fn size(self) -> usize {
         match self {

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::Span;
 use crate::pipeline::Outcome;
-use crate::source::{Inputs, RawKind};
+use crate::source::RawKind;
 
 /// Counts of a dedup write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn write_deduplicated(
     let mut ws = WriteStats::default();
     let mut index = 0usize;
     let io = |e| Error::io(io_name, e);
-    let source = Inputs { inputs: &cfg.inputs, options: &cfg.source };
+    let source = cfg.source();
     refuse_read_once(&source)?;
     read_batches(&source, cfg.batch_bytes, |batch| {
         for item in batch {

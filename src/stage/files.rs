@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::Result;
 use crate::method::ScoredPair;
-use crate::shingle::ShingleKind;
 use crate::stage::sketch::DocState;
 use crate::stagefile::{DocFingerprints, Kind, StageWriter, params_hash as hash};
 use crate::verify::VerifiedPair;
@@ -44,10 +43,7 @@ pub fn fingerprints_path(dir: &Path) -> PathBuf {
 /// on (the threshold for fingerprints, the passage length for signatures,
 /// `--keep` for all) are left out, so changing them keeps the files valid.
 pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
-    let (shingle, ngram) = match cfg.shingle {
-        ShingleKind::Words(k) => ("words", k),
-        ShingleKind::Chars(k) => ("chars", k),
-    };
+    let (shingle, ngram) = (cfg.shingle.name(), cfg.shingle.size());
     let words = serde_json::json!({
         "id_field": cfg.source.id_field,
         "text_field": cfg.source.text_field,

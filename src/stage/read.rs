@@ -224,8 +224,8 @@ pub(crate) fn reread(
     same_records(purpose, record_doc.len(), index)
 }
 
-/// A read after the scan of a source with parts that can be read only once
-/// (which the scan read already): an error naming the first.
+/// A source with parts that can be read only once, where a run reads it
+/// more than once (or again after the scan): an error naming the first.
 pub(crate) fn refuse_read_once(source: &dyn Source) -> Result<()> {
     match source.read_once().into_iter().next() {
         Some(name) => Err(Error::ReadOnce { name }),
@@ -259,7 +259,7 @@ pub fn read_texts(
     ids: &[String],
     progress: &dyn Progress,
 ) -> Result<BTreeMap<String, String>> {
-    let source = Inputs { inputs: &cfg.inputs, options: &cfg.source };
+    let source = cfg.source();
     refuse_read_once(&source)?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut out = BTreeMap::new();

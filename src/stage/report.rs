@@ -14,7 +14,6 @@ use crate::config::Config;
 use crate::ids::DocId;
 use crate::method::SimilarityMethod;
 use crate::report::model::{self, Stats};
-use crate::shingle::ShingleKind;
 use crate::simhash::Weighting;
 use crate::simindex::SimIndexParams;
 use crate::source::SourceOptions;
@@ -22,10 +21,7 @@ use crate::source::SourceOptions;
 /// The parameters of a run, as the report states them.
 pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
     let lsh = cfg.lsh_params();
-    let (shingle, ngram) = match cfg.shingle {
-        ShingleKind::Words(k) => ("words", k),
-        ShingleKind::Chars(k) => ("chars", k),
-    };
+    let (shingle, ngram) = (cfg.shingle.name(), cfg.shingle.size());
     model::Params {
         method: cfg.method.name().into(),
         verify: if cfg.exact_verify { "exact-near-threshold".into() } else { "estimate".into() },
