@@ -107,6 +107,20 @@ pub struct Chain {
     pub last: (u32, u32),
 }
 
+impl Chain {
+    /// Not a chain of seeds: `b` has the same words as `a`, the first
+    /// document of its class, and takes the places `a` shares with the
+    /// class's second document (see [`crate::passage::CanonicalOrder`]).
+    pub fn copy(a: Rank, b: Rank) -> Chain {
+        Chain { a, b, first: (u32::MAX, u32::MAX), last: (u32::MAX, u32::MAX) }
+    }
+
+    /// Whether this is a [`Chain::copy`].
+    pub fn is_copy(&self) -> bool {
+        self.first == (u32::MAX, u32::MAX)
+    }
+}
+
 /// In the context sort of a large group, each place is paired with this
 /// many places after it. Two (a copy with an edit then rarely has only
 /// edited partners) found all the text of the all-pairs twin on the test

@@ -97,9 +97,34 @@ pub struct Refined {
     /// Tandems found inside each document (by rank), for the matches
     /// across documents refined later.
     tandems: HashMap<Rank, Vec<align::Tandem>>,
+    /// First rank of each class of documents with the same words → its
+    /// second rank (see [`CanonicalOrder`]).
+    second: HashMap<Rank, Rank>,
+    /// First rank of a class → the word ranges its first two members share
+    /// (either side of their matches), whose byte offsets are recorded in
+    /// every member that took them.
+    class_ranges: HashMap<Rank, Vec<(u32, u32)>>,
+    /// `(first rank, member)` of the members past the second that took
+    /// their class's ranges ([`align::Chain::copy`]).
+    copied: Vec<(Rank, Rank)>,
 }
 
 impl Refined {
+    /// Nothing refined yet, for documents in `order`.
+    pub fn new(order: &CanonicalOrder) -> Refined {
+        let second = order.classes.iter().map(|c| (c.ranks.0, Rank(c.ranks.0.0 + 1))).collect();
+        Refined { second, ..Refined::default() }
+    }
+
+    /// Records the byte offsets of the ends of `ranges` in document `r`.
+    fn record(&mut self, r: Rank, w: &DocWords, ranges: &[(u32, u32)]) {
+        for &(start, end) in ranges {
+            let next = w.spans.get(end as usize).map_or(w.len, |s| s.start);
+            self.starts.push(((r, start), w.spans[start as usize].start));
+            self.ends.push(((r, end), (w.spans[end as usize - 1].end, next)));
+        }
+    }
+
     /// Refines `candidates` (chains sorted by document pair, then by first
     /// seed) whose documents' words `words(rank)` gives (candidates whose
     /// words are missing are dropped), and records the byte offsets of the
@@ -112,6 +137,11 @@ impl Refined {
     ) {
         let pairs: Vec<&[align::Chain]> =
             candidates.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
+        // Members of a class past the second take the class's places last:
+        // the second member comes earlier in the input (ranks in a class
+        // follow it), so its pair with the first is refined by then.
+        let (copies, pairs): (Vec<&[align::Chain]>, Vec<&[align::Chain]>) =
+            pairs.into_iter().partition(|c| c[0].is_copy());
         // Pairs inside one document first: their tandems cut the matches
         // across documents (see `align::refine_pair`), now or in a later
         // batch.
@@ -155,12 +185,71 @@ impl Refined {
         }
         let done: Vec<_> = across.par_iter().map(|c| run(c, &self.tandems).0).collect();
         found.extend(done.into_iter().flatten());
+        // The first two members of a class: the places either one has, in
+        // both (their words are the same), for the members past them.
+        for c in &across {
+            let (a, b) = (c[0].a, c[0].b);
+            if self.second.get(&a) != Some(&b) {
+                continue;
+            }
+            let (Some(wa), Some(wb)) = (words(a), words(b)) else { continue };
+            let mut ranges: Vec<(u32, u32)> = found
+                .iter()
+                .filter(|(m, _)| (m.a, m.b) == (a, b))
+                .flat_map(|(m, _)| [(m.a_start, m.a_end), (m.b_start, m.b_end)])
+                .collect();
+            ranges.sort_unstable();
+            ranges.dedup();
+            self.record(a, wa, &ranges);
+            self.record(b, wb, &ranges);
+            self.class_ranges.insert(a, ranges);
+        }
+        for c in &copies {
+            let (a, b) = (c[0].a, c[0].b);
+            let (Some(ranges), Some(wb)) = (self.class_ranges.get(&a), words(b)) else { continue };
+            let ranges = ranges.clone();
+            self.record(b, wb, &ranges);
+            self.copied.push((a, b));
+        }
         for (r, b) in found {
             self.starts.push(((r.a, r.a_start), b[0]));
             self.starts.push(((r.b, r.b_start), b[2]));
             self.ends.push(((r.a, r.a_end), (b[1], b[4])));
             self.ends.push(((r.b, r.b_end), (b[3], b[5])));
             self.matches.push(r);
+        }
+    }
+
+    /// Gives every member of a class past the first each place the first
+    /// two members share after joining (either side), matched to the same
+    /// place in the first member: all members have the same places and
+    /// the same partners, whichever comes first in the input.
+    fn copy_class_places(&self, matches: &mut Vec<align::Match>) {
+        if self.class_ranges.is_empty() {
+            return;
+        }
+        let mut places: Vec<(Rank, u32, u32)> = matches
+            .iter()
+            .filter(|m| self.second.get(&m.a) == Some(&m.b) && self.class_ranges.contains_key(&m.a))
+            .flat_map(|m| [(m.a, m.a_start, m.a_end), (m.a, m.b_start, m.b_end)])
+            .collect();
+        places.par_sort_unstable();
+        places.dedup();
+        let mut members: Vec<(Rank, Rank)> = self.copied.clone();
+        members.extend(self.class_ranges.keys().map(|&a| (a, self.second[&a])));
+        members.sort_unstable();
+        for (a, b) in members {
+            let from = places.partition_point(|p| p.0 < a);
+            for &(_, start, end) in places[from..].iter().take_while(|p| p.0 == a) {
+                matches.push(align::Match {
+                    a,
+                    a_start: start,
+                    a_end: end,
+                    b,
+                    b_start: start,
+                    b_end: end,
+                });
+            }
         }
     }
 
@@ -183,7 +272,9 @@ impl Refined {
                 .expect("BUG: every range end is the end of a refined match");
             table[i].1
         }
-        let matches = align::join_adjacent(self.matches, opts.max_gap(), opts.k as u32);
+        let joined = std::mem::take(&mut self.matches);
+        let mut matches = align::join_adjacent(joined, opts.max_gap(), opts.k as u32);
+        self.copy_class_places(&mut matches);
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .par_iter()
             .map(|g| {
@@ -266,7 +357,7 @@ pub fn find_in_texts_with(
     let fps = order.permute(fps);
     let candidates = order.spread(align::chains(&align::seeds_with(&fps, full_group), opts));
     drop(fps);
-    let mut refined = Refined::default();
+    let mut refined = Refined::new(&order);
     refined.refine(&candidates, opts, |r| words.get(order.doc(r).index()));
     refined.into_groups(opts, &order)
 }
@@ -281,9 +372,12 @@ pub fn find_in_texts_with(
 /// Documents with the same words (exact copies, or copies that differ in
 /// spacing or punctuation) form a *class*: only its first document takes part in the
 /// seeds, and [`CanonicalOrder::spread`] gives every member the chains the
-/// first one has, plus chains joining consecutive members (whole document
-/// and each repeat inside it). So which copy comes first in the input
-/// changes nothing, and n copies cost n chains, not n² seeds.
+/// first one has, plus chains joining the first two members (whole document
+/// and each repeat inside it) and a [`align::Chain::copy`] for each member
+/// past them: after refining, every member has each place the first two
+/// share, matched to that place in the first. All members have the same
+/// places and partners, so which copy comes first in the input changes
+/// nothing, and n copies cost n chains, not n² seeds.
 #[derive(Debug, Clone)]
 pub struct CanonicalOrder {
     /// Rank → document.
@@ -370,9 +464,10 @@ impl CanonicalOrder {
     }
 
     /// The chains of the classes' first documents given to every member
-    /// (a chain to another document, or inside the document), and chains
-    /// between consecutive members: the whole document, and each repeat
-    /// inside it in both directions. Sorted by `(a, b, first)`.
+    /// (a chain to another document, or inside the document), chains
+    /// between the first two members (the whole document, and each repeat
+    /// inside it in both directions), and a copy for each member past them.
+    /// Sorted by `(a, b, first)`.
     pub fn spread(&self, chains: Vec<align::Chain>) -> Vec<align::Chain> {
         if self.classes.is_empty() {
             return chains;
@@ -392,14 +487,14 @@ impl CanonicalOrder {
         }
         for class in &self.classes {
             let within = inside.get(&class.ranks.0).map_or(&[][..], Vec::as_slice);
-            for x in class.ranks.0.0..class.ranks.1.0 - 1 {
-                let pair = |first, last| align::Chain { a: Rank(x), b: Rank(x + 1), first, last };
-                out.push(pair((class.first, class.first), (class.last, class.last)));
-                for w in within {
-                    out.push(pair(w.first, w.last));
-                    out.push(pair((w.first.1, w.first.0), (w.last.1, w.last.0)));
-                }
+            let (first, end) = (class.ranks.0, class.ranks.1);
+            let pair = |f, l| align::Chain { a: first, b: Rank(first.0 + 1), first: f, last: l };
+            out.push(pair((class.first, class.first), (class.last, class.last)));
+            for w in within {
+                out.push(pair(w.first, w.last));
+                out.push(pair((w.first.1, w.first.0), (w.last.1, w.last.0)));
             }
+            out.extend((first.0 + 2..end.0).map(|m| align::Chain::copy(first, Rank(m))));
         }
         out.par_sort_unstable();
         out.dedup();

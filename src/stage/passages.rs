@@ -73,10 +73,12 @@ pub(crate) fn prepare<'p>(
         .iter()
         .map(|c| {
             let (x, y) = docs(c);
-            (x.0, y.0)
+            // A copy takes only the member's words (`Refined::refine`).
+            if c.is_copy() { (y.0, y.0) } else { (x.0, y.0) }
         })
         .collect();
-    Pending { popts, order, by_b, keys, refined: Refined::default() }
+    let refined = Refined::new(&order);
+    Pending { popts, order, by_b, keys, refined }
 }
 
 impl Pending<'_> {
