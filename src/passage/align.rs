@@ -524,6 +524,25 @@ impl Extent {
     }
 }
 
+/// The first place past a plain extent, on the diagonal of its end and
+/// before word `until` of `a`, where `k` words of both sides agree: where
+/// refining goes on along a chain. `None` for a tandem or if there is none.
+fn next_agreement(x: &Extent, until: u32, ta: &[u64], tb: &[u64], k: u32) -> Option<(u32, u32)> {
+    let Extent::Plain(m) = x else { return None };
+    let (mut pa, mut pb) = (m.a_end, m.b_end);
+    while pa < until {
+        if agree(ta, pa, tb, pb, k) {
+            return Some((pa, pb));
+        }
+        if pb as usize + k as usize > tb.len() {
+            return None;
+        }
+        pa += 1;
+        pb += 1;
+    }
+    None
+}
+
 /// Refines the seed `(pa, pb)` of documents `a`, `b` (by rank; words `ta`, `tb`; the
 /// same slice when `a == b`): `None` if its window's words differ (a hash
 /// collision).
@@ -638,11 +657,28 @@ pub fn refine_pair(
             active.push(tandems[next_tandem].1);
             next_tandem += 1;
         }
-        for (pa, pb) in [c.first, c.last] {
-            if active.iter().chain(&tried).any(|t| t.covers(pa, pb)) {
+        // From the first seed, then from the next place past each extent
+        // where the words agree again on its diagonal (a chain's seeds span
+        // runs that edits too dense to step over split, and refining only
+        // its two ends would lose the runs between), then the last seed.
+        let mut next = Some(c.first);
+        while let Some((pa, pb)) = next.take() {
+            if (pa, pb) != c.last {
+                next = Some(c.last);
+            }
+            let covering = active.iter().chain(&tried).find(|t| t.covers(pa, pb));
+            if let Some(t) = covering {
+                if let Some(p) = next_agreement(t, c.last.0, ta, tb, opts.k as u32) {
+                    next = Some(p);
+                }
                 continue;
             }
             let Some(x) = refine_seed((c.a, c.b), (pa, pb), ta, tb, opts) else { continue };
+            if (pa, pb) != c.last
+                && let Some(p) = next_agreement(&x, c.last.0, ta, tb, opts.k as u32)
+            {
+                next = Some(p);
+            }
             let x = match x {
                 Extent::Plain(mut m) => {
                     if c.a != c.b {
