@@ -112,7 +112,7 @@ impl Pending<'_> {
         let docs = &sketches.docs;
         stats.repeated_passages = found.groups.len() as u64;
         stats.passage_occurrences = found.groups.iter().map(|g| g.occurrences.len() as u64).sum();
-        let (within, across) = repeated_spans(&found.groups);
+        let (within, across) = (found.within, found.across);
         stats.repeated_bytes_within = covered_bytes(&within);
         stats.repeated_bytes_across = covered_bytes(&across);
         stats.repeated_share_within =
@@ -163,14 +163,17 @@ struct FoundOccurrence {
     span: Span,
     /// Where the next word starts (see `PassageGroup::next_word`).
     next_word: u32,
-    /// Length in words.
-    words: u32,
 }
 
 struct Found {
     groups: Vec<FoundGroup>,
     /// Record index of every document (by [`DocId`] index).
     record_of: Vec<usize>,
+    /// Later copies that repeat earlier text of their document word for
+    /// word (see [`repeated_spans`]).
+    within: SpansByDoc,
+    /// Text shared with an earlier document (see [`repeated_spans`]).
+    across: SpansByDoc,
 }
 
 /// Longest passage text put in the report (bytes, cut on a char boundary).
@@ -203,101 +206,208 @@ impl Pending<'_> {
             record_doc.iter().enumerate().filter_map(|(r, d)| d.map(|_| r)).collect();
         let groups = refined.into_groups(popts, &order);
         progress.work(groups.len() as u64, Some(groups.len() as u64), "groups");
+        let mut groups: Vec<FoundGroup> = groups
+            .into_iter()
+            .map(|g| FoundGroup {
+                words: g.words,
+                text: String::new(),
+                occurrences: g
+                    .occurrences
+                    .into_iter()
+                    .zip(g.next_word)
+                    .map(|((doc, span), next_word)| FoundOccurrence { doc, span, next_word })
+                    .collect(),
+            })
+            .collect();
+        let (candidates, across) = repeated_spans(&groups);
 
-        // Third read: the text of each group's first occurrence, for the report.
-        let mut wanted: HashMap<DocId, Vec<(usize, Span)>> = HashMap::new();
+        // Third read: the text of each group's first occurrence, for the
+        // report, and the words of every later copy inside one document and
+        // of the first copy, for `within`.
+        let mut wanted: HashMap<DocId, Wanted> = HashMap::new();
         for (i, g) in groups.iter().enumerate() {
-            let (d, span) = g.occurrences[0];
-            wanted.entry(d).or_default().push((i, span));
+            let o = &g.occurrences[0];
+            wanted.entry(o.doc).or_default().previews.push((i, o.span));
         }
-        let mut previews: Vec<String> = vec![String::new(); groups.len()];
+        for (&d, copies) in &candidates {
+            wanted.entry(d).or_default().copies = copies.clone();
+        }
+        let mut within = SpansByDoc::new();
         if !wanted.is_empty() {
             progress.stage("passage texts");
             let mut index = 0usize;
             read_batches(source, cfg.batch_bytes, |batch| {
-                let needed: Vec<(&RawRecord, &Vec<(usize, Span)>)> = batch
+                let needed: Vec<(DocId, &RawRecord, &Wanted)> = batch
                     .iter()
                     .enumerate()
                     .filter_map(|(i, item)| {
                         let doc = record_doc.get(index + i).copied().flatten()?;
-                        Some((item.as_ref().ok()?, wanted.get(&doc)?))
+                        Some((doc, item.as_ref().ok()?, wanted.get(&doc)?))
                     })
                     .collect();
                 index += batch.len();
                 // Parsed in parallel; each group's text has one place.
-                let texts: Vec<Vec<(usize, String)>> = needed
+                type Texts = (Vec<(usize, String)>, Vec<Span>);
+                let texts: Vec<(DocId, Texts)> = needed
                     .par_iter()
-                    .map(|&(raw, spans)| {
-                        let Ok(d) = raw.parse(source.options()) else { return Vec::new() };
-                        spans
+                    .map(|&(doc, raw, w)| {
+                        let Ok(d) = raw.parse(source.options()) else {
+                            return (doc, (Vec::new(), Vec::new()));
+                        };
+                        let previews = w
+                            .previews
                             .iter()
                             .filter_map(|&(g, span)| Some((g, preview(d.text.get(span.range())?))))
-                            .collect()
+                            .collect();
+                        (doc, (previews, repeats_of_earlier_words(&d.text, &w.copies, cfg)))
                     })
                     .collect();
-                for (g, text) in texts.into_iter().flatten() {
-                    previews[g] = text;
+                for (doc, (previews, copies)) in texts {
+                    for (g, text) in previews {
+                        groups[g].text = text;
+                    }
+                    if !copies.is_empty() {
+                        within.insert(doc, copies);
+                    }
                 }
                 progress.work(index as u64, Some(record_doc.len() as u64), "records");
                 Ok(())
             })?;
         }
-        let out: Vec<FoundGroup> = groups
-            .into_iter()
-            .zip(previews)
-            .map(|(g, text)| FoundGroup {
-                words: g.words,
-                text,
-                occurrences: g
-                    .occurrences
-                    .into_iter()
-                    .zip(g.next_word)
-                    .zip(g.lengths)
-                    .map(|(((doc, span), next_word), words)| FoundOccurrence {
-                        doc,
-                        span,
-                        next_word,
-                        words,
-                    })
-                    .collect(),
-            })
-            .collect();
-        Ok(Found { groups: out, record_of })
+        Ok(Found { groups, record_of, within, across })
     }
 }
 
-/// Spans of repeated text per document, sorted: `within` holds every
-/// occurrence that repeats an earlier occurrence of its group in the same
-/// document (what `--strip-repeats` removes); `across` holds, in every
-/// document but the group's first, the first occurrence of the group there
-/// (text the document shares with an earlier one).
-type SpansByDoc = BTreeMap<DocId, Vec<Span>>;
+/// What the third read takes from one document.
+#[derive(Default)]
+struct Wanted {
+    /// `(group, span)` of the groups whose first occurrence is here.
+    previews: Vec<(usize, Span)>,
+    /// Per passage with two or more places in this document, those places
+    /// in order (see [`repeated_spans`]).
+    copies: Vec<Vec<Place>>,
+}
 
-fn repeated_spans(groups: &[FoundGroup]) -> (SpansByDoc, SpansByDoc) {
-    let mut within = SpansByDoc::new();
-    let mut across = SpansByDoc::new();
-    for g in groups {
-        let first_doc = g.occurrences[0].doc;
-        // Per document, the length in words of the group's first occurrence.
-        let mut first: HashMap<DocId, u32> = HashMap::new();
-        for o in &g.occurrences {
-            if let Some(&words) = first.get(&o.doc) {
-                // A later copy goes with the spaces and punctuation after it,
-                // up to the next word. Only a copy no longer than the first
-                // (and at most a tenth shorter) counts: one with more words
-                // holds text the first lacks (a heading found through another
-                // document, or two copies and the text between them) and is
-                // not removed.
-                if o.words <= words && 10 * (words - o.words) <= words {
-                    let span = Span { start: o.span.start, end: o.next_word.max(o.span.end) };
-                    within.entry(o.doc).or_default().push(span);
+/// An occurrence of a passage in a document that holds it twice or more.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    /// First to last word.
+    span: Span,
+    /// With the spaces and punctuation after it, up to the next word: what
+    /// `--strip-repeats` removes of a later copy.
+    remove: Span,
+}
+
+/// The `remove` spans of the later places of each passage in `text` (the
+/// lists of `copies`) that repeat earlier text word for word: the same words
+/// as an earlier place, a run of the words of the first, or the first with
+/// words left out (at most a tenth of them: a site's second copy of a body
+/// that lost a phrase). A place with a changed or an added word (found as
+/// the same passage) is kept, so stripping never removes a word that does
+/// not occur before it. Sorted.
+fn repeats_of_earlier_words(text: &str, copies: &[Vec<Place>], cfg: &Config) -> Vec<Span> {
+    let mut tok = crate::text::Tokenizer::new(cfg.text);
+    let mut out: Vec<Span> = Vec::new();
+    for places in copies {
+        let words: Vec<Vec<u64>> = places
+            .iter()
+            .map(|p| {
+                let mut w = Vec::new();
+                if let Some(t) = text.get(p.span.range()) {
+                    tok.hashes_into(t, &mut w);
                 }
-            } else if first.insert(o.doc, o.words).is_none() && o.doc != first_doc {
-                across.entry(o.doc).or_default().push(o.span);
+                w
+            })
+            .collect();
+        let mut seen: std::collections::HashSet<&[u64]> = std::collections::HashSet::new();
+        seen.insert(&words[0]);
+        for (p, w) in places.iter().zip(&words).skip(1) {
+            if !w.is_empty()
+                && (seen.contains(&w[..]) || contains_run(&words[0], w) || shortened(&words[0], w))
+            {
+                out.push(p.remove);
+            }
+            seen.insert(w);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether `copy` is `first` with at most a tenth of its words left out
+/// (the rest in order).
+fn shortened(first: &[u64], copy: &[u64]) -> bool {
+    if copy.len() > first.len() || 10 * (first.len() - copy.len()) > first.len() {
+        return false;
+    }
+    let mut rest = first.iter();
+    copy.iter().all(|w| rest.any(|f| f == w))
+}
+
+/// Whether `needle` occurs in `hay` as a contiguous run (Knuth–Morris–Pratt,
+/// linear in both).
+fn contains_run(hay: &[u64], needle: &[u64]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let mut fail = vec![0usize; needle.len()];
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && needle[i] != needle[k] {
+            k = fail[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        fail[i] = k;
+    }
+    let mut k = 0;
+    for &h in hay {
+        while k > 0 && h != needle[k] {
+            k = fail[k - 1];
+        }
+        if h == needle[k] {
+            k += 1;
+            if k == needle.len() {
+                return true;
             }
         }
     }
-    for spans in within.values_mut().chain(across.values_mut()) {
+    false
+}
+
+/// Spans of repeated text per document, sorted.
+type SpansByDoc = BTreeMap<DocId, Vec<Span>>;
+
+/// Repeated text per document: per passage with two or more places in a
+/// document, those places (checked word for word in the third read: the
+/// later ones are what `--strip-repeats` removes), and `across`: in every
+/// document but the group's first, the first occurrence of the group there
+/// (text the document shares with an earlier one).
+fn repeated_spans(groups: &[FoundGroup]) -> (BTreeMap<DocId, Vec<Vec<Place>>>, SpansByDoc) {
+    let mut within: BTreeMap<DocId, Vec<Vec<Place>>> = BTreeMap::new();
+    let mut across = SpansByDoc::new();
+    for g in groups {
+        let first_doc = g.occurrences[0].doc;
+        // Occurrences come by document, then offset.
+        for here in g.occurrences.chunk_by(|x, y| x.doc == y.doc) {
+            let doc = here[0].doc;
+            if doc != first_doc {
+                across.entry(doc).or_default().push(here[0].span);
+            }
+            if here.len() > 1 {
+                let places = here
+                    .iter()
+                    .map(|o| Place {
+                        span: o.span,
+                        remove: Span { start: o.span.start, end: o.next_word.max(o.span.end) },
+                    })
+                    .collect();
+                within.entry(doc).or_default().push(places);
+            }
+        }
+    }
+    for spans in across.values_mut() {
         spans.sort();
     }
     (within, across)

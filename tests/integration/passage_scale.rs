@@ -532,6 +532,46 @@ fn strip_repeats_keeps_one_copy_and_all_unique_text() {
     }
 }
 
+/// `--strip-repeats` removes a later copy only if its words occur earlier
+/// word for word: a copy with a changed word or an added word stays (it
+/// holds a word the first copy lacks), a copy that lost a few words goes
+/// (its words are all in the first, in order), and a third copy equal to
+/// an edited second goes too. Expected outputs worked out by hand.
+#[test]
+fn strip_repeats_removes_only_copies_of_earlier_words() {
+    let p = |n: usize, t: &str| (0..n).map(|i| format!("{t}{i}")).collect::<Vec<_>>();
+    let base = p(80, "a");
+    let changed = {
+        let mut c = base.clone();
+        c[20] = "changed".into();
+        c.join(" ")
+    };
+    let added = {
+        let mut c = base.clone();
+        c.insert(20, "added".into());
+        c.join(" ")
+    };
+    let shorter = {
+        let mut c = base.clone();
+        c.drain(40..43);
+        c.join(" ")
+    };
+    let (pp, u) = (base.join(" "), p(8, "u").join(" "));
+    let cases = [
+        (format!("{pp} {u} {changed}"), format!("{pp} {u} {changed}")),
+        (format!("{pp} {u} {added}"), format!("{pp} {u} {added}")),
+        (format!("{pp} {u} {shorter}"), format!("{pp} {u}")),
+        (format!("{pp} {u} {changed} {changed}"), format!("{pp} {u} {changed}")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let (_, kept) = strip_repeats_of(dir.path(), &format!("edit{i}"), text);
+        let got: Vec<&str> = kept.split_whitespace().collect();
+        let want: Vec<&str> = want.split_whitespace().collect();
+        assert_eq!(got, want, "case {i}");
+    }
+}
+
 /// Two documents can share every winnowed fingerprint and still differ in a
 /// word (one that is never a window minimum): a review's case, where the
 /// first two documents in either order gave different occurrences in a
@@ -671,6 +711,101 @@ fn order_fuzz_groups_are_the_same_in_any_order() {
         }
     }
     assert_eq!(failed, 0, "{failed} of {cases} collections change their groups with the order");
+}
+
+/// The strip-repeats fuzzer (run by hand: `NEARDUP_FUZZ_CASES=400 cargo
+/// test --release --test integration strip_fuzz -- --ignored`): collections
+/// as above (each with words of its own) in one scan. In every document,
+/// the words of each span `--strip-repeats` removes (`Outcome::repeats`)
+/// occur, in order, starting earlier in the document (with at most a tenth
+/// of that stretch left out); and no two places of
+/// one passage in a document that are the same words both stay. Prints the
+/// documents that fail and fails at the end.
+#[test]
+#[ignore = "fuzzer: run by hand with NEARDUP_FUZZ_CASES"]
+fn strip_fuzz_removes_only_earlier_text_and_leaves_one_copy() {
+    let cases: usize =
+        std::env::var("NEARDUP_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let seed: u64 =
+        std::env::var("NEARDUP_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let mut rng = Rng::new(seed);
+    let mut lines = String::new();
+    let mut texts: Vec<String> = Vec::new();
+    for case in 0..cases {
+        for (i, d) in repetitive_collection(&mut rng).into_iter().enumerate() {
+            let text = d.replace('w', &format!("c{case}w"));
+            let id = format!("{}", texts.len());
+            lines.push_str(&format!(
+                "{}\n",
+                serde_json::json!({"id": id, "text": text, "case": case, "doc": i})
+            ));
+            texts.push(text);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "in.jsonl", lines.as_bytes());
+    let cfg = neardup::Options::new(vec![neardup::source::Input::Path(input.into())]);
+    let out = neardup::scan(&cfg.build().unwrap(), &neardup::progress::NoProgress).unwrap();
+    // Word index of every byte where a word starts (the generator's words
+    // are split by spaces).
+    let (mut lost, mut twice) = (0, 0);
+    for (d, text) in texts.iter().enumerate() {
+        let words = words_with_offsets(text);
+        let first_word = |byte: u32| words.partition_point(|&(s, _)| s < byte as usize);
+        let w: Vec<&str> = words.iter().map(|x| x.1).collect();
+        let removed = out.repeats.get(&d).cloned().unwrap_or_default();
+        let mut gone = vec![false; w.len()];
+        for r in &removed {
+            let (s, e) = (first_word(r.start), first_word(r.end));
+            gone[s..e].iter_mut().for_each(|g| *g = true);
+            // The words occur from an earlier place on, in order, with at
+            // most a tenth of that stretch left out (a copy that lost a
+            // phrase).
+            let from = |p: usize| {
+                let mut at = p;
+                for x in &w[s..e] {
+                    match w[at..].iter().position(|y| y == x) {
+                        Some(i) => at += i + 1,
+                        None => return false,
+                    }
+                }
+                10 * (at - p - (e - s)) <= at - p
+            };
+            if !(0..s).any(from) {
+                lost += 1;
+                eprintln!("{d}: removed words {s}..{e} do not start earlier: {text}");
+            }
+        }
+        // Occurrences of each passage here: two the same words, both kept.
+        for p in &out.report.passages {
+            let here: Vec<&[&str]> = p
+                .occurrences
+                .iter()
+                .filter(|o| o.doc == d.to_string())
+                .map(|o| (first_word(o.start), first_word(o.end)))
+                .filter(|&(s, e)| !gone[s..e].iter().any(|&g| g))
+                .map(|(s, e)| &w[s..e])
+                .collect();
+            if here.iter().enumerate().any(|(i, x)| here[..i].contains(x)) {
+                twice += 1;
+                eprintln!("{d}: passage {} left twice: {text}", p.id);
+            }
+        }
+    }
+    assert_eq!((lost, twice), (0, 0), "removed text not seen earlier, copies left twice");
+}
+
+/// The words of `text` (split by spaces) with the byte offset of each.
+fn words_with_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for w in text.split(' ') {
+        if !w.is_empty() {
+            out.push((at, w));
+        }
+        at += w.len() + 1;
+    }
+    out
 }
 
 /// A small collection of the kind that stresses passages: vocabularies of
