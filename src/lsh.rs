@@ -197,6 +197,12 @@ pub struct LargeBuckets<'a, S, F> {
     pub link: F,
     /// The verification threshold, for the sub-band choice.
     pub threshold: f64,
+    /// Leader clustering: each document's place in keep priority. Members
+    /// of a large bucket are then taken in that order (equal content joined
+    /// to the first of them), and each is linked to the first member of
+    /// every group it may join, so that the group's likely leader has an
+    /// edge to it; `None`: content order (connected components).
+    pub rank: Option<&'a [u32]>,
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and unique, from the band
@@ -290,10 +296,13 @@ where
     F: Fn(DocId, DocId) -> Link + Sync,
 {
     // Collapse equal content: (content, doc) order puts the smallest id of
-    // each content first.
+    // each content first (with ranks: the first in keep priority).
     let mut by_content: Vec<(u64, u32)> =
         members.iter().map(|&d| (large.content[d as usize], d)).collect();
-    by_content.sort_unstable();
+    match large.rank {
+        None => by_content.sort_unstable(),
+        Some(rank) => by_content.sort_unstable_by_key(|&(c, d)| (c, rank[d as usize])),
+    }
     let mut distinct: Vec<u32> = Vec::new();
     for same in by_content.chunk_by(|x, y| x.0 == y.0) {
         let first = same[0].1;
@@ -305,8 +314,10 @@ where
 
 /// Component-aware comparison of `members` (see [`BucketSplit`]): emits
 /// every pair that is certain or may be accepted, except pairs inside a
-/// group already joined by certain pairs.
-fn linked_pairs<F>(members: &[u32], link: &F, out: &mut Vec<u64>)
+/// group already joined by certain pairs. With `heads`, the pair with the
+/// first member of a group is emitted whenever it may be accepted, even
+/// when another member of the group is certain.
+fn linked_pairs<F>(members: &[u32], link: &F, heads: bool, out: &mut Vec<u64>)
 where
     F: Fn(DocId, DocId) -> Link,
 {
@@ -322,7 +333,8 @@ where
             // pair joins `b` to it.
             maybe.clear();
             let mut certain = false;
-            for &a in list {
+            let mut head = None;
+            for (i, &a) in list.iter().enumerate() {
                 match link(DocId(a.min(b)), DocId(a.max(b))) {
                     Link::Certain => {
                         out.push(pair(a, b));
@@ -330,12 +342,19 @@ where
                         certain = true;
                         break;
                     }
-                    Link::Maybe => maybe.push(pair(a, b)),
+                    Link::Maybe => {
+                        if i == 0 {
+                            head = Some(pair(a, b));
+                        }
+                        maybe.push(pair(a, b));
+                    }
                     Link::No => {}
                 }
             }
             if !certain {
                 out.append(&mut maybe);
+            } else if heads {
+                out.extend(head);
             }
         }
         match joined.split_first() {
@@ -365,7 +384,14 @@ where
     F: Fn(DocId, DocId) -> Link + Sync,
 {
     let compare = |out: &mut Vec<u64>| {
-        linked_pairs(distinct, &large.link, out);
+        match large.rank {
+            None => linked_pairs(distinct, &large.link, false, out),
+            Some(rank) => {
+                let mut by_rank = distinct.to_vec();
+                by_rank.sort_unstable_by_key(|&d| rank[d as usize]);
+                linked_pairs(&by_rank, &large.link, true, out);
+            }
+        }
         0
     };
     let Some(s) =
@@ -492,7 +518,8 @@ mod tests {
         accept: impl Fn(DocId, DocId) -> bool,
     ) -> (Vec<(DocId, DocId)>, u64) {
         let content = content_of(sigs);
-        let large = LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8 };
+        let large =
+            LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8, rank: None };
         let c = candidates(&keys_of(sigs, p), p, &large);
         (c.pairs.into_iter().filter(|&(a, b)| accept(a, b)).collect(), c.splits)
     }
@@ -682,6 +709,7 @@ mod tests {
                 seed in any::<u64>(),
                 certain in 0u64..100,
                 maybe in 0u64..100,
+                heads in any::<bool>(),
             ) {
                 let h = |a: DocId, b: DocId, s: u64| {
                     fmix64(seed ^ s ^ (u64::from(a.0) << 32 | u64::from(b.0))) % 100
@@ -700,12 +728,12 @@ mod tests {
                 let mut members: Vec<u32> = (0..n).collect();
                 members.sort_by_key(|&d| fmix64(u64::from(d) ^ seed));
                 let mut out = Vec::new();
-                linked_pairs(&members, &link, &mut out);
+                linked_pairs(&members, &link, heads, &mut out);
                 let got: Vec<(DocId, DocId)> =
                     out.iter().map(|&p| (DocId((p >> 32) as u32), DocId(p as u32))).collect();
                 prop_assert!(got.iter().all(|&(a, b)| a < b && link(a, b) != Link::No));
                 let kept: Vec<(DocId, DocId)> =
-                    got.into_iter().filter(|&(a, b)| accepted(a, b)).collect();
+                    got.iter().copied().filter(|&(a, b)| accepted(a, b)).collect();
                 let mut all = Vec::new();
                 for a in 0..n {
                     for b in a + 1..n {
@@ -715,6 +743,17 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(comps(n as usize, &kept), comps(n as usize, &all));
+                if heads {
+                    // Every member that may be accepted with the first
+                    // member has its pair (the leader of a star).
+                    let first = members[0];
+                    for &b in &members[1..] {
+                        let (x, y) = (DocId(first.min(b)), DocId(first.max(b)));
+                        if link(x, y) != Link::No {
+                            prop_assert!(got.contains(&(x, y)), "{x:?} {y:?}");
+                        }
+                    }
+                }
             }
 
             /// Buckets within FULL_BUCKET: sorting finds exactly the naive pairs.
@@ -730,6 +769,7 @@ mod tests {
                     content: &content,
                     link: |_, _| Link::Certain,
                     threshold: 0.8,
+                    rank: None,
                 };
                 let p = LshParams { bands: 3, rows: 1 };
                 prop_assert_eq!(candidates(&keys, &p, &large).pairs, naive(&keys, 3, |_, _| true));

@@ -230,8 +230,20 @@ pub enum WeightingArg {
 pub enum KeepArg {
     /// The first in input order.
     First,
-    /// The longest text; ties go to the first.
+    /// The longest text; equal lengths go to the smallest id (then the
+    /// first) with --cluster leader, to the first with components.
     Longest,
+}
+
+/// How verified pairs become clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterArg {
+    /// Leaders in --keep order: each kept document takes its near-duplicates
+    /// not yet in a cluster.
+    Leader,
+    /// Connected components: chains of pairs join documents that may be
+    /// unrelated.
+    Components,
 }
 
 /// Options shared by all subcommands.
@@ -321,6 +333,16 @@ pub struct Common {
     /// Which member of a cluster is kept by dedup (and named representative).
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
+
+    /// How near-duplicate pairs become clusters. leader: documents are
+    /// taken in --keep order, and each one not yet in a cluster keeps its
+    /// near-duplicates not yet in one, so every document dedup removes is
+    /// within --threshold of the one kept in its place. components: the
+    /// transitive closure, where A ~ B ~ C puts A and C together even if
+    /// they are unrelated (order-free, but dedup may remove documents far
+    /// from the kept one).
+    #[arg(long, value_enum, default_value_t = ClusterArg::Leader)]
+    pub cluster: ClusterArg,
 
     /// Worker threads (default: all cores). The output is the same for any
     /// number.

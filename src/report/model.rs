@@ -74,10 +74,19 @@ pub struct Params {
     pub seed: u64,
     /// Which member of a cluster is kept (`first` or `longest`).
     pub keep: String,
+    /// How pairs became clusters: `leader` (every member a near-duplicate
+    /// of the kept document) or `components` (transitive closure).
+    #[serde(default = "components")]
+    pub cluster: String,
     /// JSON id field.
     pub id_field: String,
     /// JSON text field.
     pub text_field: String,
+}
+
+/// What reports written before `cluster` was stated used.
+fn components() -> String {
+    "components".into()
 }
 
 /// Counts of a run. `records = documents + skipped`, and
@@ -203,8 +212,11 @@ pub struct Pair {
 pub struct Member {
     /// Document id.
     pub doc: String,
-    /// Estimated Jaccard similarity with the representative (1 for itself),
-    /// rounded to 4 decimals.
+    /// Similarity with the representative (1 for itself), rounded to 4
+    /// decimals. Leader clustering: the verified similarity of the pair
+    /// (the exact Jaccard where it was checked, else the estimate; SimHash
+    /// alone: 1 − hamming/64), never below the threshold. Components: the
+    /// first method's estimate, which can be far below it.
     pub similarity: f64,
 }
 

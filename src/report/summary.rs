@@ -168,6 +168,26 @@ pub fn render_with(report: &Report, report_flag: &str, shown: &Shown) -> String 
     o
 }
 
+/// What the clusters mean, by the report's `cluster` parameter.
+pub(crate) fn clustering_note(report: &Report) -> String {
+    if report.params.cluster == "leader" {
+        return "leaders: every member is a near-duplicate of the kept document".into();
+    }
+    let lowest = report
+        .clusters
+        .iter()
+        .flat_map(|c| c.members.iter().filter(|m| m.doc != c.representative))
+        .map(|m| m.similarity)
+        .fold(f64::INFINITY, f64::min);
+    let mut note = "connected components: chains of pairs, a member may be far from the kept \
+                    document"
+        .to_owned();
+    if lowest.is_finite() {
+        let _ = write!(note, " (lowest similarity to it {lowest:.2})");
+    }
+    note
+}
+
 fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
     let s = &report.stats;
     let p = &report.params;
@@ -197,6 +217,7 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
         s.candidate_pairs,
         s.verified_pairs
     );
+    let _ = writeln!(o, "  clusters: {}", clustering_note(report));
     let _ = writeln!(
         o,
         "  dedup keeps {} and removes {} documents ({:.1} % of documents, {} = {:.1} % of bytes)",
