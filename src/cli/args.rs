@@ -316,9 +316,10 @@ pub struct Common {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub char_ngram: Option<usize>,
 
-    /// LSH bands. Default: chosen with --rows from the threshold to minimise
-    /// the weighted false positive and false negative probability (12 x 10
-    /// for 0.8 and 128); see the params block of the report.
+    /// LSH bands. Default: chosen with --rows from the threshold so that a
+    /// pair at the threshold becomes a candidate with probability at least
+    /// 0.95, with the fewest false candidates (13 x 7 for 0.8 and 128); see
+    /// params.s_curve in the report.
     #[arg(long, requires = "rows", value_name = "B", allow_negative_numbers = true)]
     pub bands: Option<usize>,
 

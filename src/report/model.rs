@@ -60,6 +60,9 @@ pub struct Params {
     pub rows: usize,
     /// Whether bands and rows were chosen from the threshold.
     pub bands_rows_auto: bool,
+    /// MinHash: the S-curve of these bands and rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s_curve: Option<SCurve>,
     /// `words` or `chars`.
     pub shingle: String,
     /// Shingle size.
@@ -82,6 +85,24 @@ pub struct Params {
     pub id_field: String,
     /// JSON text field.
     pub text_field: String,
+}
+
+/// The LSH S-curve P(s) = 1 − (1 − s^rows)^bands: the chance that a pair
+/// of Jaccard s becomes a candidate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SCurve {
+    /// P(threshold).
+    pub candidate_probability_at_threshold: f64,
+    /// The similarity where P = 0.5.
+    pub similarity_at_p50: f64,
+    /// The similarity where P = 0.95.
+    pub similarity_at_p95: f64,
+    /// The probability at the threshold that automatic bands and rows
+    /// reach when any choice can (0.95).
+    pub floor: f64,
+    /// Whether P(threshold) reaches the floor (automatic bands and rows
+    /// miss it only when no choice reaches it: they then take the highest).
+    pub floor_reached: bool,
 }
 
 /// What reports written before `cluster` was stated used.

@@ -198,6 +198,21 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
             "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {}-{unit} shingles",
             p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows, p.ngram
         );
+        if let Some(c) = &p.s_curve {
+            let _ = writeln!(
+                o,
+                "  a pair at {} becomes a candidate with probability {:.3}{} (0.5 at {:.3}, 0.95 at {:.3})",
+                p.threshold,
+                c.candidate_probability_at_threshold,
+                if c.floor_reached {
+                    ""
+                } else {
+                    ", below the 0.95 that no bands x rows reach here"
+                },
+                c.similarity_at_p50,
+                c.similarity_at_p95
+            );
+        }
     }
     if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
         let _ = writeln!(

@@ -38,6 +38,16 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
         bands: lsh.bands,
         rows: lsh.rows,
         bands_rows_auto: cfg.lsh.is_none(),
+        s_curve: cfg.method.minhash().then(|| {
+            let c = lsh.s_curve(cfg.threshold);
+            model::SCurve {
+                candidate_probability_at_threshold: model::round4(c.at_threshold),
+                similarity_at_p50: model::round4(c.half),
+                similarity_at_p95: model::round4(c.p95),
+                floor: crate::lsh::RECALL_FLOOR,
+                floor_reached: c.floor_reached,
+            }
+        }),
         shingle: shingle.into(),
         ngram,
         nfkc: cfg.text.nfkc,
