@@ -183,7 +183,7 @@ pub(crate) fn clustering_note(report: &Report) -> String {
                     document"
         .to_owned();
     if lowest.is_finite() {
-        let _ = write!(note, " (lowest similarity to it {lowest:.2})");
+        let _ = write!(note, "; lowest similarity to it {lowest:.2}");
     }
     note
 }

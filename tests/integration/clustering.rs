@@ -170,3 +170,29 @@ fn near_copies_in_a_large_bucket_stay_one_cluster() {
         }
     }
 }
+
+/// The summary says what the clusters mean; with components it names the
+/// lowest similarity of a member to its kept document (B leads in this
+/// order, so with components too every member is near it: the note is
+/// there all the same).
+#[test]
+fn the_summary_says_which_clustering_it_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = chain(dir.path(), &["B", "A", "C"]);
+    let summary = |extra: &[&str]| -> String {
+        let out = neardup()
+            .args(["scan", &f, "--no-passages", "--no-timing"])
+            .args(BANDS)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let leader = summary(&[]);
+    assert!(leader.contains("clusters: leaders: every member is a near-duplicate"), "{leader}");
+    assert!(leader.contains("becomes a candidate with probability"), "{leader}");
+    let comps = summary(&["--cluster", "components"]);
+    assert!(comps.contains("clusters: connected components"), "{comps}");
+    assert!(comps.contains("; lowest similarity to it 0."), "{comps}");
+}
