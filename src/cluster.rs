@@ -1,9 +1,24 @@
-//! Clusters: connected components of verified pairs, by union-find.
+//! Clusters of verified pairs: leader clustering (the default) or connected
+//! components.
 //!
-//! Union by size with path halving; near O(pairs · α(n)). The components do
-//! not depend on the order pairs are given in, and the output is sorted:
-//! members by input order, clusters by size (largest first) then by first
-//! member, so the result is the same on any number of threads.
+//! **Leader clustering** ([`leaders`]) walks the documents in keep
+//! priority ([`priority`]: input order for `--keep first`, longest first
+//! for `--keep longest`); a document not yet in a cluster becomes the
+//! leader of a new one and takes every neighbour not yet in a cluster.
+//! Every member is then a verified near-duplicate of its leader, the
+//! document a dedup keeps: A ~ B ~ C with A !~ C gives {A, B} and {C} when A
+//! comes first, and {B, A, C} led by B when B does. The partition depends on
+//! the input only through the keep priority. Cost: linear in pairs and
+//! documents (plus the second-hop tests of [`leaders`]).
+//!
+//! **Connected components** ([`components`], `--cluster components`) join
+//! everything a chain of pairs reaches: union by size with path halving,
+//! near O(pairs · α(n)); they do not depend on the order pairs are given
+//! in, nor on the input order.
+//!
+//! Both outputs are sorted: members by input order, clusters by size
+//! (largest first) then by first member, so the result is the same on any
+//! number of threads.
 
 use crate::ids::DocId;
 
@@ -70,13 +85,169 @@ pub fn components(n: usize, pairs: impl IntoIterator<Item = (DocId, DocId)>) -> 
     groups
 }
 
+/// How verified pairs become clusters (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clustering {
+    /// Leader clustering in keep priority: every member is a near-duplicate
+    /// of the kept document.
+    #[default]
+    Leader,
+    /// Connected components (transitive closure): a chain of near-duplicate
+    /// pairs joins documents that may be unrelated.
+    Components,
+}
+
+impl Clustering {
+    /// The name in options and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Clustering::Leader => "leader",
+            Clustering::Components => "components",
+        }
+    }
+}
+
+/// A cluster made by [`leaders`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderCluster {
+    /// The leader: the document a dedup keeps.
+    pub leader: DocId,
+    /// Every member (the leader included) in input order, with its
+    /// similarity to the leader (1 for the leader itself).
+    pub members: Vec<(DocId, f64)>,
+}
+
+/// Leader clustering of `n` documents over the scored pairs `edges`
+/// (`(a, b, similarity)`, each pair once, in any order), walking the
+/// documents in `order` (every document once: see [`priority`]).
+///
+/// A document not yet in a cluster becomes a leader and takes every
+/// neighbour not yet in a cluster, with the similarity of that edge. The
+/// edges need not be all near pairs: LSH keeps only enough pairs of a large
+/// bucket for the components (a star around one member), and an exact
+/// check is skipped where it cannot change a component. So
+/// `beyond(leader, d)` is asked of every unclustered `d` that is adjacent
+/// to a member of the leader's cluster but not to the leader (each such
+/// pair once); `Some(similarity)` takes `d` as well (and `d`'s neighbours
+/// are asked in turn). `beyond` must say yes only to a near-duplicate of
+/// the leader; `|_, _| None` is plain leader clustering over `edges`.
+///
+/// Invariants (checked by the tests): every document is in at most one
+/// cluster; every member has an edge (or a yes from `beyond`) to its
+/// leader; no leader has an unclustered neighbour left when the walk ends;
+/// a leader never belongs to an earlier cluster. Clusters of one document
+/// are left out; the output is sorted as [`components`] sorts.
+pub fn leaders(
+    n: usize,
+    order: &[DocId],
+    edges: impl IntoIterator<Item = (DocId, DocId, f64)>,
+    mut beyond: impl FnMut(DocId, DocId) -> Option<f64>,
+) -> Vec<LeaderCluster> {
+    debug_assert_eq!(order.len(), n);
+    // Adjacency lists, compressed: neighbours of d at adj[start[d]..start[d+1]].
+    let edges: Vec<(DocId, DocId, f64)> = edges.into_iter().collect();
+    let mut start = vec![0usize; n + 1];
+    for &(a, b, _) in &edges {
+        start[a.index() + 1] += 1;
+        start[b.index() + 1] += 1;
+    }
+    for d in 0..n {
+        start[d + 1] += start[d];
+    }
+    let mut fill = start.clone();
+    let mut adj: Vec<(u32, f64)> = vec![(0, 0.0); start[n]];
+    for &(a, b, s) in &edges {
+        adj[fill[a.index()]] = (b.0, s);
+        fill[a.index()] += 1;
+        adj[fill[b.index()]] = (a.0, s);
+        fill[b.index()] += 1;
+    }
+    drop(edges);
+    // Neighbours in document order, so what is asked and taken does not
+    // depend on the order edges came in.
+    for d in 0..n {
+        adj[start[d]..start[d + 1]].sort_unstable_by_key(|x| x.0);
+    }
+    const NONE: u32 = u32::MAX;
+    let mut cluster_of: Vec<u32> = vec![NONE; n];
+    // Which leader last looked at a document (for the second hop).
+    let mut seen_by: Vec<u32> = vec![NONE; n];
+    let mut out: Vec<LeaderCluster> = Vec::new();
+    for &l in order {
+        let li = l.index();
+        if cluster_of[li] != NONE {
+            continue;
+        }
+        let id = out.len() as u32;
+        let mut members: Vec<(DocId, f64)> = vec![(l, 1.0)];
+        cluster_of[li] = id;
+        seen_by[li] = l.0;
+        for &(m, s) in &adj[start[li]..start[li + 1]] {
+            seen_by[m as usize] = l.0;
+            if cluster_of[m as usize] == NONE {
+                cluster_of[m as usize] = id;
+                members.push((DocId(m), s));
+            }
+        }
+        // Through every member (each is a member of one cluster only, so
+        // this costs O(pairs) in all).
+        let mut next = 1;
+        while next < members.len() {
+            let via = members[next].0.index();
+            next += 1;
+            for &(m, _) in &adj[start[via]..start[via + 1]] {
+                let mi = m as usize;
+                if seen_by[mi] == l.0 {
+                    continue;
+                }
+                seen_by[mi] = l.0;
+                if cluster_of[mi] == NONE {
+                    if let Some(s) = beyond(l, DocId(m)) {
+                        cluster_of[mi] = id;
+                        members.push((DocId(m), s));
+                    }
+                }
+            }
+        }
+        if members.len() > 1 {
+            members.sort_unstable_by_key(|x| x.0);
+            out.push(LeaderCluster { leader: l, members });
+        } else {
+            // A cluster of one is no cluster; the id is given again.
+            cluster_of[li] = id | (1 << 31);
+        }
+    }
+    out.sort_by(|x, y| {
+        y.members.len().cmp(&x.members.len()).then(x.members[0].0.cmp(&y.members[0].0))
+    });
+    out
+}
+
+/// The documents in keep priority: with [`Keep::First`] input order; with
+/// [`Keep::Longest`] longest first, equal lengths by `tie` (a key of the
+/// content or id, so that the order does not depend on where a document
+/// is), then by input order.
+pub fn priority<T: Ord>(keep: Keep, lengths: &[u64], tie: impl Fn(DocId) -> T) -> Vec<DocId> {
+    let mut order: Vec<DocId> = (0..lengths.len() as u32).map(DocId).collect();
+    if keep == Keep::Longest {
+        order.sort_by(|&a, &b| {
+            lengths[b.index()]
+                .cmp(&lengths[a.index()])
+                .then_with(|| tie(a).cmp(&tie(b)))
+                .then(a.cmp(&b))
+        });
+    }
+    order
+}
+
 /// Which member of a cluster is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Keep {
     /// The first in input order.
     #[default]
     First,
-    /// The longest text (in bytes); ties go to the first.
+    /// The longest text (in bytes). Equal lengths: in [`priority`] by a
+    /// tie key (the id), in [`representative`] the first.
     Longest,
 }
 
@@ -138,6 +309,202 @@ mod tests {
             let want = naive(n, &pairs);
             prop_assert_eq!(&components(n, pairs), &want);
             prop_assert_eq!(&components(n, reversed), &want);
+        }
+    }
+
+    /// Naive twin of [`leaders`]: an adjacency matrix, and per leader a
+    /// fixed point (take neighbours of the leader, then anything adjacent
+    /// to a member that `beyond` accepts, until nothing changes).
+    fn naive_leaders(
+        n: usize,
+        order: &[DocId],
+        edges: &[(DocId, DocId, f64)],
+        beyond: &dyn Fn(DocId, DocId) -> Option<f64>,
+    ) -> Vec<LeaderCluster> {
+        let mut adj = vec![vec![None; n]; n];
+        for &(a, b, s) in edges {
+            adj[a.index()][b.index()] = Some(s);
+            adj[b.index()][a.index()] = Some(s);
+        }
+        let mut taken = vec![false; n];
+        let mut out = Vec::new();
+        for &l in order {
+            if taken[l.index()] {
+                continue;
+            }
+            taken[l.index()] = true;
+            let mut members = vec![(l, 1.0)];
+            for d in 0..n {
+                if let (false, Some(s)) = (taken[d], adj[l.index()][d]) {
+                    taken[d] = true;
+                    members.push((DocId(d as u32), s));
+                }
+            }
+            loop {
+                let found = (0..n).find_map(|d| {
+                    let near_member = members[1..].iter().any(|m| adj[m.0.index()][d].is_some());
+                    if taken[d] || !near_member {
+                        return None;
+                    }
+                    beyond(l, DocId(d as u32)).map(|s| (d, s))
+                });
+                let Some((d, s)) = found else { break };
+                taken[d] = true;
+                members.push((DocId(d as u32), s));
+            }
+            if members.len() > 1 {
+                members.sort_by_key(|x| x.0);
+                out.push(LeaderCluster { leader: l, members });
+            }
+        }
+        out.sort_by(|x, y| {
+            y.members.len().cmp(&x.members.len()).then(x.members[0].0.cmp(&y.members[0].0))
+        });
+        out
+    }
+
+    const fn d(i: u32) -> DocId {
+        DocId(i)
+    }
+
+    #[test]
+    fn a_chain_splits_at_the_leader() {
+        // A ~ B (0.9), B ~ C (0.85), A !~ C: worked out by hand.
+        let edges = [(d(0), d(1), 0.9), (d(1), d(2), 0.85)];
+        let none = |_: DocId, _: DocId| None;
+        // A first: A takes B; C has no unclustered neighbour: alone.
+        let c = leaders(3, &[d(0), d(1), d(2)], edges, none);
+        assert_eq!(
+            c,
+            vec![LeaderCluster { leader: d(0), members: vec![(d(0), 1.0), (d(1), 0.9)] }]
+        );
+        // B first (e.g. the longest): B takes both.
+        let c = leaders(3, &[d(1), d(0), d(2)], edges, none);
+        assert_eq!(
+            c,
+            vec![LeaderCluster {
+                leader: d(1),
+                members: vec![(d(0), 0.9), (d(1), 1.0), (d(2), 0.85)]
+            }]
+        );
+        // C first: C takes B, A is left alone.
+        let c = leaders(3, &[d(2), d(1), d(0)], edges, none);
+        assert_eq!(
+            c,
+            vec![LeaderCluster { leader: d(2), members: vec![(d(1), 0.85), (d(2), 1.0)] }]
+        );
+        // Components join all three whatever the order.
+        assert_eq!(components(3, edges.iter().map(|e| (e.0, e.1))), vec![vec![d(0), d(1), d(2)]]);
+    }
+
+    #[test]
+    fn a_star_is_taken_through_its_centre() {
+        // LSH gave a star around 1; the leader 0 reaches 2 and 3 through
+        // it, where `beyond` says they are near 0.
+        let edges = [(d(0), d(1), 0.95), (d(1), d(2), 0.9), (d(1), d(3), 0.9)];
+        let beyond = |l: DocId, x: DocId| (l == d(0) && x == d(2)).then_some(0.88);
+        let c = leaders(4, &[d(0), d(1), d(2), d(3)], edges, beyond);
+        assert_eq!(
+            c,
+            vec![LeaderCluster {
+                leader: d(0),
+                members: vec![(d(0), 1.0), (d(1), 0.95), (d(2), 0.88)]
+            }]
+        );
+    }
+
+    #[test]
+    fn priority_orders() {
+        let lens = [5, 9, 9, 1];
+        let ids = ["d", "c", "b", "a"];
+        assert_eq!(priority(Keep::First, &lens, |x| ids[x.index()]), vec![d(0), d(1), d(2), d(3)]);
+        assert_eq!(
+            priority(Keep::Longest, &lens, |x| ids[x.index()]),
+            vec![d(2), d(1), d(0), d(3)]
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Random similarity matrices: the edges are some of the near pairs
+        /// (as LSH gives), `beyond` knows them all. Checked against the
+        /// naive twin and against the invariants directly.
+        #[test]
+        fn leaders_equal_naive_and_keep_their_promises(
+            n in 1usize..24,
+            sims in prop::collection::vec(0u8..=10, 24 * 23 / 2),
+            kept in prop::collection::vec(any::<bool>(), 24 * 23 / 2),
+            shuffle in prop::collection::vec(any::<u32>(), 24),
+            use_beyond in any::<bool>(),
+        ) {
+            let t = 0.7;
+            let sim = |a: usize, b: usize| -> f64 {
+                let (a, b) = (a.min(b), a.max(b));
+                // Index of (a, b), a < b, in the upper triangle of 24.
+                f64::from(sims[b * (b - 1) / 2 + a]) / 10.0
+            };
+            let near = |a: usize, b: usize| a != b && sim(a, b) >= t;
+            let mut edges = Vec::new();
+            for b in 0..n {
+                for a in 0..b {
+                    if near(a, b) && kept[b * (b - 1) / 2 + a] {
+                        edges.push((d(a as u32), d(b as u32), sim(a, b)));
+                    }
+                }
+            }
+            let mut order: Vec<DocId> = (0..n as u32).map(DocId).collect();
+            order.sort_by_key(|x| (shuffle[x.index()], x.0));
+            let beyond = |l: DocId, x: DocId| {
+                (use_beyond && near(l.index(), x.index())).then(|| sim(l.index(), x.index()))
+            };
+            let mut reversed = edges.clone();
+            reversed.reverse();
+            let got = leaders(n, &order, edges.iter().copied(), beyond);
+            prop_assert_eq!(&got, &leaders(n, &order, reversed, beyond));
+            prop_assert_eq!(&got, &naive_leaders(n, &order, &edges, &beyond));
+
+            let mut cluster_of = vec![None; n];
+            for (i, c) in got.iter().enumerate() {
+                prop_assert!(c.members.len() >= 2);
+                prop_assert!(c.members.windows(2).all(|w| w[0].0 < w[1].0));
+                for &(m, s) in &c.members {
+                    prop_assert!(cluster_of[m.index()].is_none(), "{m:?} in two clusters");
+                    cluster_of[m.index()] = Some(i);
+                    if m == c.leader {
+                        prop_assert_eq!(s, 1.0);
+                    } else {
+                        // Near its leader, with the true similarity.
+                        prop_assert!(near(m.index(), c.leader.index()));
+                        prop_assert_eq!(s, sim(m.index(), c.leader.index()));
+                    }
+                }
+            }
+            let place: Vec<usize> = {
+                let mut p = vec![0; n];
+                for (i, x) in order.iter().enumerate() {
+                    p[x.index()] = i;
+                }
+                p
+            };
+            for c in &got {
+                // A leader comes before its members in the order, and no
+                // neighbour of a leader is left out of every cluster.
+                for &(m, _) in &c.members {
+                    prop_assert!(place[c.leader.index()] <= place[m.index()]);
+                }
+                for &(a, b, _) in &edges {
+                    for (x, y) in [(a, b), (b, a)] {
+                        if x == c.leader {
+                            prop_assert!(cluster_of[y.index()].is_some());
+                        }
+                    }
+                }
+            }
+            // A document in no cluster has every neighbour in one, and no
+            // two documents in no cluster are adjacent.
+            for &(a, b, _) in &edges {
+                prop_assert!(cluster_of[a.index()].is_some() || cluster_of[b.index()].is_some());
+            }
         }
     }
 

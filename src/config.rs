@@ -4,7 +4,7 @@
 //! holds valid options; to change one, take the options back
 //! ([`Config::into_options`]) and build again.
 
-use crate::cluster::Keep;
+use crate::cluster::{Clustering, Keep};
 use crate::error::{Error, Result};
 use crate::lsh::LshParams;
 use crate::minhash::Variant;
@@ -37,6 +37,10 @@ pub struct Options {
     pub seed: u64,
     /// Representative choice for dedup.
     pub keep: Keep,
+    /// How verified pairs become clusters: leaders in keep priority (every
+    /// member a near-duplicate of the kept document) or connected
+    /// components (see [`crate::cluster`]).
+    pub clustering: Clustering,
     /// Worker threads; 0 uses all cores.
     pub threads: usize,
     /// Stop at the first bad record instead of skipping it.
@@ -81,6 +85,7 @@ impl Options {
             lsh: None,
             seed: 0,
             keep: Keep::First,
+            clustering: Clustering::Leader,
             threads: 0,
             strict: false,
             timing: true,

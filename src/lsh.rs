@@ -5,14 +5,18 @@
 //! candidates if any band is equal. For Jaccard s the probability is the
 //! S-curve P(s) = 1 − (1 − s^rows)^bands.
 //!
-//! **Choosing bands × rows.** [`LshParams::optimal`] minimises
-//! `w_fp · ∫₀ᵗ P(s) ds + w_fn · ∫ₜ¹ (1 − P(s)) ds` over all `bands · rows ≤
-//! num_perm` (the datasketch criterion), with `w_fp = 0.2, w_fn = 0.8`
-//! rather than equal weights: every candidate is verified against the
-//! threshold afterwards, so a false positive costs one signature comparison
-//! while a false negative loses a duplicate for good. For t = 0.8 and 128
-//! permutations this picks 12 × 10 (P(0.9) = 0.994, P(0.5) = 0.012), where
-//! equal weights pick 9 × 13 and miss 7 % of pairs at Jaccard 0.9.
+//! **Choosing bands × rows.** [`LshParams::optimal`] takes, among all
+//! `bands · rows ≤ num_perm` for which a pair *at* the threshold t becomes a
+//! candidate with probability at least [`RECALL_FLOOR`] (0.95), the one with
+//! the fewest false candidates: the smallest `∫₀ᵗ P(s) ds`. Candidates are
+//! cheap (every one is verified against the threshold afterwards, so a
+//! false one costs a signature comparison), misses are not (a lost
+//! duplicate is lost for good). For t = 0.8 and 128 permutations this is
+//! 13 × 7: P(0.8) = 0.953, P(0.9) = 0.9998, P(0.5) = 0.097. The rule it
+//! replaces (minimising `0.2 · FP + 0.8 · FN` areas) picked 12 × 10, with
+//! P(0.8) = 0.74. When no choice reaches the floor (a short signature and
+//! a low threshold), the choice with the highest P(t) is taken, and the
+//! report says so ([`SCurve::floor_reached`]).
 //!
 //! **Candidates.** For each band (in parallel, one band per task, no locks),
 //! the `(key, doc)` pairs are sorted and runs of equal keys are buckets.
@@ -49,10 +53,23 @@ pub struct LshParams {
     pub rows: usize,
 }
 
-/// Weight of false positives in [`LshParams::optimal`].
-pub const FP_WEIGHT: f64 = 0.2;
-/// Weight of false negatives in [`LshParams::optimal`].
-pub const FN_WEIGHT: f64 = 0.8;
+/// The probability of becoming a candidate that [`LshParams::optimal`]
+/// gives a pair at the threshold, where any choice can.
+pub const RECALL_FLOOR: f64 = 0.95;
+
+/// The effective S-curve of a choice of bands × rows, as the report states
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SCurve {
+    /// P(candidate) for a pair at the threshold.
+    pub at_threshold: f64,
+    /// The similarity at which P(candidate) = 0.5.
+    pub half: f64,
+    /// The similarity at which P(candidate) = 0.95.
+    pub p95: f64,
+    /// Whether `at_threshold` reaches [`RECALL_FLOOR`].
+    pub floor_reached: bool,
+}
 
 impl LshParams {
     /// Probability that a pair of Jaccard `s` becomes a candidate.
@@ -60,22 +77,54 @@ impl LshParams {
         1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
     }
 
-    /// The bands × rows (with `bands · rows ≤ num_perm`) minimising the
-    /// weighted false positive and false negative areas around `threshold`.
+    /// The similarity at which the candidate probability is `p` (the S-curve
+    /// rises with s: bisection to 1e-9).
+    pub fn similarity_at(&self, p: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        while hi - lo > 1e-9 {
+            let mid = 0.5 * (lo + hi);
+            if self.candidate_probability(mid) < p { lo = mid } else { hi = mid }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// The S-curve of these bands × rows around `threshold`.
+    pub fn s_curve(&self, threshold: f64) -> SCurve {
+        let at_threshold = self.candidate_probability(threshold);
+        SCurve {
+            at_threshold,
+            half: self.similarity_at(0.5),
+            p95: self.similarity_at(0.95),
+            floor_reached: at_threshold >= RECALL_FLOOR,
+        }
+    }
+
+    /// The bands × rows (with `bands · rows ≤ num_perm`) that make a pair at
+    /// `threshold` a candidate with probability at least [`RECALL_FLOOR`]
+    /// with the smallest false-candidate area `∫₀ᵗ P(s) ds`; if none does,
+    /// the one with the highest probability at the threshold (see the
+    /// module doc). Ties go to fewer values, then to fewer bands.
     pub fn optimal(threshold: f64, num_perm: usize) -> LshParams {
-        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: num_perm.max(1) });
+        // (misses the floor, −P(t) if it does, FP area, values, bands):
+        // the smallest wins.
+        type Key = (bool, f64, f64, usize, usize);
+        let mut best: Option<(Key, LshParams)> = None;
         for bands in 1..=num_perm {
             for rows in 1..=num_perm / bands {
                 let p = LshParams { bands, rows };
+                let at = p.candidate_probability(threshold);
+                let reached = at >= RECALL_FLOOR;
                 let fp = integrate(|s| p.candidate_probability(s), 0.0, threshold);
-                let fn_ = integrate(|s| 1.0 - p.candidate_probability(s), threshold, 1.0);
-                let cost = FP_WEIGHT * fp + FN_WEIGHT * fn_;
-                if cost < best.0 {
-                    best = (cost, p);
+                let key = (!reached, if reached { 0.0 } else { -at }, fp, bands * rows, bands);
+                if best
+                    .as_ref()
+                    .is_none_or(|(k, _)| key.partial_cmp(k) == Some(std::cmp::Ordering::Less))
+                {
+                    best = Some((key, p));
                 }
             }
         }
-        best.1
+        best.map_or(LshParams { bands: 1, rows: 1 }, |b| b.1)
     }
 
     /// The band keys of one signature, appended to `out`.
@@ -197,6 +246,12 @@ pub struct LargeBuckets<'a, S, F> {
     pub link: F,
     /// The verification threshold, for the sub-band choice.
     pub threshold: f64,
+    /// Leader clustering: each document's place in keep priority. Members
+    /// of a large bucket are then taken in that order (equal content joined
+    /// to the first of them), and each is linked to the first member of
+    /// every group it may join, so that the group's likely leader has an
+    /// edge to it; `None`: content order (connected components).
+    pub rank: Option<&'a [u32]>,
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and unique, from the band
@@ -290,10 +345,13 @@ where
     F: Fn(DocId, DocId) -> Link + Sync,
 {
     // Collapse equal content: (content, doc) order puts the smallest id of
-    // each content first.
+    // each content first (with ranks: the first in keep priority).
     let mut by_content: Vec<(u64, u32)> =
         members.iter().map(|&d| (large.content[d as usize], d)).collect();
-    by_content.sort_unstable();
+    match large.rank {
+        None => by_content.sort_unstable(),
+        Some(rank) => by_content.sort_unstable_by_key(|&(c, d)| (c, rank[d as usize])),
+    }
     let mut distinct: Vec<u32> = Vec::new();
     for same in by_content.chunk_by(|x, y| x.0 == y.0) {
         let first = same[0].1;
@@ -305,8 +363,10 @@ where
 
 /// Component-aware comparison of `members` (see [`BucketSplit`]): emits
 /// every pair that is certain or may be accepted, except pairs inside a
-/// group already joined by certain pairs.
-fn linked_pairs<F>(members: &[u32], link: &F, out: &mut Vec<u64>)
+/// group already joined by certain pairs. With `heads`, the pair with the
+/// first member of a group is emitted whenever it may be accepted, even
+/// when another member of the group is certain.
+fn linked_pairs<F>(members: &[u32], link: &F, heads: bool, out: &mut Vec<u64>)
 where
     F: Fn(DocId, DocId) -> Link,
 {
@@ -322,7 +382,8 @@ where
             // pair joins `b` to it.
             maybe.clear();
             let mut certain = false;
-            for &a in list {
+            let mut head = None;
+            for (i, &a) in list.iter().enumerate() {
                 match link(DocId(a.min(b)), DocId(a.max(b))) {
                     Link::Certain => {
                         out.push(pair(a, b));
@@ -330,12 +391,19 @@ where
                         certain = true;
                         break;
                     }
-                    Link::Maybe => maybe.push(pair(a, b)),
+                    Link::Maybe => {
+                        if i == 0 {
+                            head = Some(pair(a, b));
+                        }
+                        maybe.push(pair(a, b));
+                    }
                     Link::No => {}
                 }
             }
             if !certain {
                 out.append(&mut maybe);
+            } else if heads {
+                out.extend(head);
             }
         }
         match joined.split_first() {
@@ -365,7 +433,14 @@ where
     F: Fn(DocId, DocId) -> Link + Sync,
 {
     let compare = |out: &mut Vec<u64>| {
-        linked_pairs(distinct, &large.link, out);
+        match large.rank {
+            None => linked_pairs(distinct, &large.link, false, out),
+            Some(rank) => {
+                let mut by_rank = distinct.to_vec();
+                by_rank.sort_unstable_by_key(|&d| rank[d as usize]);
+                linked_pairs(&by_rank, &large.link, true, out);
+            }
+        }
         0
     };
     let Some(s) =
@@ -424,13 +499,54 @@ mod tests {
     #[test]
     fn default_choice_meets_the_s_curve_targets() {
         let p = LshParams::optimal(0.8, 128);
-        assert!(p.bands * p.rows <= 128);
-        // Independent check of the S-curve: 1 - (1 - s^r)^b by hand.
-        let direct = |s: f64| 1.0 - (1.0 - s.powi(p.rows as i32)).powi(p.bands as i32);
-        assert!((direct(0.9) - p.candidate_probability(0.9)).abs() < 1e-12);
-        assert!(p.candidate_probability(0.9) > 0.99, "{p:?}");
-        assert!(p.candidate_probability(0.5) < 0.05, "{p:?}");
-        assert_eq!(p, LshParams { bands: 12, rows: 10 });
+        assert_eq!(p, LshParams { bands: 13, rows: 7 });
+        // Worked out by hand, 1 − (1 − t^r)^b: 0.8^7 = 0.2097152,
+        // 0.7902848^13 = 0.046902, so P(0.8) = 0.953098; 0.5^7 = 1/128,
+        // (127/128)^13 = 0.903064, so P(0.5) = 0.096936; 0.9^7 = 0.4782969,
+        // 0.5217031^13 = 0.000212, so P(0.9) = 0.999788.
+        assert!((p.candidate_probability(0.8) - 0.953098).abs() < 1e-6);
+        assert!((p.candidate_probability(0.5) - 0.096936).abs() < 1e-6);
+        assert!((p.candidate_probability(0.9) - 0.999788).abs() < 1e-6);
+        // The rule before: 12 x 10, 0.8^10 = 0.1073742, 0.8926258^12 =
+        // 0.255878, so P(0.8) = 0.744122.
+        let old = LshParams { bands: 12, rows: 10 };
+        assert!((old.candidate_probability(0.8) - 0.744122).abs() < 1e-6);
+        let c = p.s_curve(0.8);
+        assert!(c.floor_reached);
+        assert!((p.candidate_probability(c.half) - 0.5).abs() < 1e-6);
+        assert!((p.candidate_probability(c.p95) - 0.95).abs() < 1e-6);
+        assert!(c.half < c.p95 && c.p95 < 0.8, "{c:?}");
+    }
+
+    /// Against a naive search over all bands × rows: the floor is reached
+    /// wherever any choice reaches it, with the smallest false-candidate
+    /// area among those; otherwise the highest probability is taken.
+    #[test]
+    fn the_floor_holds_for_any_threshold_and_length() {
+        for num_perm in [1usize, 4, 16, 64, 128, 256] {
+            for t in [0.05, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0] {
+                let p = LshParams::optimal(t, num_perm);
+                assert!(p.bands * p.rows <= num_perm && p.bands >= 1 && p.rows >= 1);
+                let all: Vec<LshParams> = (1..=num_perm)
+                    .flat_map(|b| (1..=num_perm / b).map(move |r| LshParams { bands: b, rows: r }))
+                    .collect();
+                let direct =
+                    |q: &LshParams| 1.0 - (1.0 - t.powi(q.rows as i32)).powi(q.bands as i32);
+                let best_p = all.iter().map(direct).fold(0.0, f64::max);
+                if best_p >= RECALL_FLOOR {
+                    assert!(direct(&p) >= RECALL_FLOOR, "t {t} n {num_perm}: {p:?}");
+                    let fp = |q: &LshParams| integrate(|s| q.candidate_probability(s), 0.0, t);
+                    for q in all.iter().filter(|q| direct(q) >= RECALL_FLOOR) {
+                        assert!(fp(&p) <= fp(q) + 1e-12, "t {t} n {num_perm}: {p:?} vs {q:?}");
+                    }
+                } else {
+                    assert_eq!(direct(&p), best_p, "t {t} n {num_perm}");
+                    assert!(!p.s_curve(t).floor_reached);
+                }
+            }
+        }
+        // 4 values at 0.1: at best 1 − 0.9^4 = 0.3439 (4 bands of 1 row).
+        assert_eq!(LshParams::optimal(0.1, 4), LshParams { bands: 4, rows: 1 });
     }
 
     #[test]
@@ -492,7 +608,8 @@ mod tests {
         accept: impl Fn(DocId, DocId) -> bool,
     ) -> (Vec<(DocId, DocId)>, u64) {
         let content = content_of(sigs);
-        let large = LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8 };
+        let large =
+            LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8, rank: None };
         let c = candidates(&keys_of(sigs, p), p, &large);
         (c.pairs.into_iter().filter(|&(a, b)| accept(a, b)).collect(), c.splits)
     }
@@ -682,6 +799,7 @@ mod tests {
                 seed in any::<u64>(),
                 certain in 0u64..100,
                 maybe in 0u64..100,
+                heads in any::<bool>(),
             ) {
                 let h = |a: DocId, b: DocId, s: u64| {
                     fmix64(seed ^ s ^ (u64::from(a.0) << 32 | u64::from(b.0))) % 100
@@ -700,12 +818,12 @@ mod tests {
                 let mut members: Vec<u32> = (0..n).collect();
                 members.sort_by_key(|&d| fmix64(u64::from(d) ^ seed));
                 let mut out = Vec::new();
-                linked_pairs(&members, &link, &mut out);
+                linked_pairs(&members, &link, heads, &mut out);
                 let got: Vec<(DocId, DocId)> =
                     out.iter().map(|&p| (DocId((p >> 32) as u32), DocId(p as u32))).collect();
                 prop_assert!(got.iter().all(|&(a, b)| a < b && link(a, b) != Link::No));
                 let kept: Vec<(DocId, DocId)> =
-                    got.into_iter().filter(|&(a, b)| accepted(a, b)).collect();
+                    got.iter().copied().filter(|&(a, b)| accepted(a, b)).collect();
                 let mut all = Vec::new();
                 for a in 0..n {
                     for b in a + 1..n {
@@ -715,6 +833,17 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(comps(n as usize, &kept), comps(n as usize, &all));
+                if heads {
+                    // Every member that may be accepted with the first
+                    // member has its pair (the leader of a star).
+                    let first = members[0];
+                    for &b in &members[1..] {
+                        let (x, y) = (DocId(first.min(b)), DocId(first.max(b)));
+                        if link(x, y) != Link::No {
+                            prop_assert!(got.contains(&(x, y)), "{x:?} {y:?}");
+                        }
+                    }
+                }
             }
 
             /// Buckets within FULL_BUCKET: sorting finds exactly the naive pairs.
@@ -730,6 +859,7 @@ mod tests {
                     content: &content,
                     link: |_, _| Link::Certain,
                     threshold: 0.8,
+                    rank: None,
                 };
                 let p = LshParams { bands: 3, rows: 1 };
                 prop_assert_eq!(candidates(&keys, &p, &large).pairs, naive(&keys, 3, |_, _| true));

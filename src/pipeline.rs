@@ -156,7 +156,7 @@ fn run(
     }
 
     progress.stage("index");
-    let mut pending = pool.install(|| candidates::find(methods, &sketches, &mut stats))?;
+    let mut pending = pool.install(|| candidates::find(cfg, methods, &sketches, &mut stats))?;
     let mut passages = cfg
         .passages
         .as_ref()

@@ -230,8 +230,20 @@ pub enum WeightingArg {
 pub enum KeepArg {
     /// The first in input order.
     First,
-    /// The longest text; ties go to the first.
+    /// The longest text; equal lengths go to the smallest id (then the
+    /// first) with --cluster leader, to the first with components.
     Longest,
+}
+
+/// How verified pairs become clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterArg {
+    /// Leaders in --keep order: each kept document takes its near-duplicates
+    /// not yet in a cluster.
+    Leader,
+    /// Connected components: chains of pairs join documents that may be
+    /// unrelated.
+    Components,
 }
 
 /// Options shared by all subcommands.
@@ -304,9 +316,10 @@ pub struct Common {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub char_ngram: Option<usize>,
 
-    /// LSH bands. Default: chosen with --rows from the threshold to minimise
-    /// the weighted false positive and false negative probability (12 x 10
-    /// for 0.8 and 128); see the params block of the report.
+    /// LSH bands. Default: chosen with --rows from the threshold so that a
+    /// pair at the threshold becomes a candidate with probability at least
+    /// 0.95, with the fewest false candidates (13 x 7 for 0.8 and 128); see
+    /// params.s_curve in the report.
     #[arg(long, requires = "rows", value_name = "B", allow_negative_numbers = true)]
     pub bands: Option<usize>,
 
@@ -321,6 +334,16 @@ pub struct Common {
     /// Which member of a cluster is kept by dedup (and named representative).
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
+
+    /// How near-duplicate pairs become clusters. leader: documents are
+    /// taken in --keep order, and each one not yet in a cluster keeps its
+    /// near-duplicates not yet in one, so every document dedup removes is
+    /// within --threshold of the one kept in its place. components: the
+    /// transitive closure, where A ~ B ~ C puts A and C together even if
+    /// they are unrelated (order-free, but dedup may remove documents far
+    /// from the kept one).
+    #[arg(long, value_enum, default_value_t = ClusterArg::Leader)]
+    pub cluster: ClusterArg,
 
     /// Worker threads (default: all cores). The output is the same for any
     /// number.

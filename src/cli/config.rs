@@ -2,7 +2,7 @@
 //! inputs as often as it needs ([`neardup::plan`]). The library never sees
 //! clap.
 
-use neardup::cluster::Keep;
+use neardup::cluster::{Clustering, Keep};
 use neardup::lsh::LshParams;
 use neardup::minhash::Variant;
 use neardup::passage::PassageOptions;
@@ -12,7 +12,9 @@ use neardup::source::{Input, SourceOptions};
 use neardup::text::TextOptions;
 use neardup::{Config, Method, Options};
 
-use super::args::{Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg};
+use super::args::{
+    ClusterArg, Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg,
+};
 use neardup::simhash::Weighting;
 
 /// The most worker threads a run starts: 4 per available core, at most
@@ -85,6 +87,10 @@ pub fn build(
     cfg.keep = match a.keep {
         KeepArg::First => Keep::First,
         KeepArg::Longest => Keep::Longest,
+    };
+    cfg.clustering = match a.cluster {
+        ClusterArg::Leader => Clustering::Leader,
+        ClusterArg::Components => Clustering::Components,
     };
     cfg.threads = a.threads;
     let most = max_threads();

@@ -46,7 +46,7 @@ pub struct UsageError(pub String);
 
 /// Options of `scan` that `passages` (no document clustering) would
 /// ignore: given to `passages`, they are a usage error.
-const CLUSTERING_OPTIONS: [&str; 13] = [
+const CLUSTERING_OPTIONS: [&str; 14] = [
     "method",
     "hamming",
     "weighting",
@@ -59,6 +59,7 @@ const CLUSTERING_OPTIONS: [&str; 13] = [
     "rows",
     "variant",
     "keep",
+    "cluster",
     "truth",
 ];
 

@@ -29,6 +29,10 @@ pub struct MinHashMethod {
     num_perm: usize,
     threshold: f64,
     exact: bool,
+    /// Skip exact checks of pairs already joined by accepted pairs (they
+    /// cannot change a connected component, but may decide a leader's
+    /// member).
+    skip_joined: bool,
 }
 
 /// What MinHash keeps per document.
@@ -51,6 +55,7 @@ impl MinHashMethod {
             num_perm: cfg.num_perm,
             threshold: cfg.threshold,
             exact: cfg.exact_verify,
+            skip_joined: cfg.clustering == crate::cluster::Clustering::Components,
         }
     }
 }
@@ -114,6 +119,7 @@ impl SimilarityMethod for MinHashMethod {
             content: &content,
             link: |a, b| evidence.link(a, b),
             threshold: self.threshold,
+            rank: input.rank,
         };
         let candidates = lsh::candidates(&keys, lsh, &large).pairs;
         drop(keys);
@@ -127,6 +133,22 @@ impl SimilarityMethod for MinHashMethod {
     fn similarity(&self, sketches: &dyn Column, a: DocId, b: DocId) -> f64 {
         let docs: &[MinHashSketch] = column(sketches);
         jaccard_estimate(&docs[a.index()].signature, &docs[b.index()].signature)
+    }
+
+    fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
+        let docs: &[MinHashSketch] = column(sketches);
+        let (x, y) = (&docs[a.index()], &docs[b.index()]);
+        let evidence = verify::Evidence {
+            signatures: &[&x.signature[..], &y.signature[..]],
+            shingle_counts: &[x.shingles, y.shingles],
+            short_sets: &[x.short_set.as_deref(), y.short_set.as_deref()],
+            threshold: self.threshold,
+            exact: self.exact,
+        };
+        match evidence.verdict(DocId(0), DocId(1)) {
+            verify::Verdict::Accept(score) => Some(score),
+            verify::Verdict::Reject | verify::Verdict::Check(_) => None,
+        }
     }
 
     fn describe(&self, score: f64, pair: &mut Pair) {
@@ -176,9 +198,10 @@ impl MinHashMethod {
     }
 }
 
-/// Pairs near the threshold decided by their exact Jaccard. A pair whose
-/// documents are already joined by accepted pairs cannot change a cluster:
-/// it is not checked. Runs come in input order (whatever the thread
+/// Pairs near the threshold decided by their exact Jaccard. With connected
+/// components, a pair whose documents are already joined by accepted pairs
+/// cannot change a cluster: it is not checked (leader clustering checks
+/// every pair: it may make a document a member of its leader). Runs come in input order (whatever the thread
 /// count), so what is checked is deterministic.
 struct ExactCheck<'a> {
     method: &'a MinHashMethod,
@@ -208,8 +231,12 @@ impl<'a> ExactCheck<'a> {
 impl PairCheck for ExactCheck<'_> {
     fn check(&mut self, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>) {
         let joined = &mut self.joined;
-        let open: Vec<(u32, u32)> =
-            pairs.iter().copied().filter(|&(a, b)| joined.find(a) != joined.find(b)).collect();
+        let skip = self.method.skip_joined;
+        let open: Vec<(u32, u32)> = pairs
+            .iter()
+            .copied()
+            .filter(|&(a, b)| !skip || joined.find(a) != joined.find(b))
+            .collect();
         self.checked += open.len() as u64;
         let threshold = self.method.threshold;
         let checked: Vec<VerifiedPair> = open

@@ -113,6 +113,11 @@ pub struct PairInput<'a> {
     pub sketches: &'a dyn Column,
     /// Documents in all (every record with words).
     pub documents: usize,
+    /// Leader clustering: each document's place in keep priority
+    /// ([`crate::cluster::priority`]), for a method that keeps only some
+    /// pairs of a large group to link its likely leader to the rest;
+    /// `None` with connected components.
+    pub rank: Option<&'a [u32]>,
 }
 
 /// What a method found: its verified pairs, or pairs it still has to
@@ -174,6 +179,20 @@ pub trait SimilarityMethod: Sync {
     /// The similarity of documents `a` and `b` of `column` in `[0, 1]` (1:
     /// the same), shown for each cluster member against its representative.
     fn similarity(&self, column: &dyn Column, a: DocId, b: DocId) -> f64;
+
+    /// The similarity of `a` and `b` when the method is sure, from their
+    /// sketches alone, that they are near-duplicates (as sure as it is of
+    /// the pairs it gives); `None` otherwise. Leader clustering asks it of
+    /// pairs that verification never saw ([`crate::cluster::leaders`]).
+    fn certain(&self, _column: &dyn Column, _a: DocId, _b: DocId) -> Option<f64> {
+        None
+    }
+
+    /// A verified pair's score (as [`ScoredPair::score`]) on the scale of
+    /// [`SimilarityMethod::similarity`].
+    fn score_similarity(&self, score: f64) -> f64 {
+        score
+    }
 
     /// Puts what this method measured of a pair into its report entry.
     fn describe(&self, score: f64, pair: &mut Pair);

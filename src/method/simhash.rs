@@ -66,6 +66,16 @@ impl SimilarityMethod for SimHashMethod {
         1.0 - f64::from(simhash::hamming(fps[a.index()], fps[b.index()])) / 64.0
     }
 
+    fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
+        let fps: &[u64] = column(sketches);
+        let d = simhash::hamming(fps[a.index()], fps[b.index()]);
+        (d <= self.index.k).then(|| 1.0 - f64::from(d) / 64.0)
+    }
+
+    fn score_similarity(&self, score: f64) -> f64 {
+        1.0 - score / 64.0
+    }
+
     fn describe(&self, score: f64, pair: &mut Pair) {
         // The score is the distance, a whole number of bits.
         pair.hamming = Some(score as u32);

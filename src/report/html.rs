@@ -215,7 +215,15 @@ pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
         ("documents", format!("{} ({}, {} words)", s.documents, human_bytes(s.bytes), s.words)),
         ("skipped", s.skipped.to_string()),
         ("method", report.params.method.clone()),
-        ("clusters", format!("{} holding {} documents", s.clusters, s.clustered_documents)),
+        (
+            "clusters",
+            format!(
+                "{} holding {} documents ({})",
+                s.clusters,
+                s.clustered_documents,
+                super::summary::clustering_note(report)
+            ),
+        ),
         (
             "removable by dedup",
             format!("{} documents, {}", s.duplicate_documents, human_bytes(s.duplicate_bytes)),

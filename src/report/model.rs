@@ -60,6 +60,9 @@ pub struct Params {
     pub rows: usize,
     /// Whether bands and rows were chosen from the threshold.
     pub bands_rows_auto: bool,
+    /// MinHash: the S-curve of these bands and rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s_curve: Option<SCurve>,
     /// `words` or `chars`.
     pub shingle: String,
     /// Shingle size.
@@ -74,10 +77,37 @@ pub struct Params {
     pub seed: u64,
     /// Which member of a cluster is kept (`first` or `longest`).
     pub keep: String,
+    /// How pairs became clusters: `leader` (every member a near-duplicate
+    /// of the kept document) or `components` (transitive closure).
+    #[serde(default = "components")]
+    pub cluster: String,
     /// JSON id field.
     pub id_field: String,
     /// JSON text field.
     pub text_field: String,
+}
+
+/// The LSH S-curve P(s) = 1 − (1 − s^rows)^bands: the chance that a pair
+/// of Jaccard s becomes a candidate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SCurve {
+    /// P(threshold).
+    pub candidate_probability_at_threshold: f64,
+    /// The similarity where P = 0.5.
+    pub similarity_at_p50: f64,
+    /// The similarity where P = 0.95.
+    pub similarity_at_p95: f64,
+    /// The probability at the threshold that automatic bands and rows
+    /// reach when any choice can (0.95).
+    pub floor: f64,
+    /// Whether P(threshold) reaches the floor (automatic bands and rows
+    /// miss it only when no choice reaches it: they then take the highest).
+    pub floor_reached: bool,
+}
+
+/// What reports written before `cluster` was stated used.
+fn components() -> String {
+    "components".into()
 }
 
 /// Counts of a run. `records = documents + skipped`, and
@@ -203,8 +233,11 @@ pub struct Pair {
 pub struct Member {
     /// Document id.
     pub doc: String,
-    /// Estimated Jaccard similarity with the representative (1 for itself),
-    /// rounded to 4 decimals.
+    /// Similarity with the representative (1 for itself), rounded to 4
+    /// decimals. Leader clustering: the verified similarity of the pair
+    /// (the exact Jaccard where it was checked, else the estimate; SimHash
+    /// alone: 1 − hamming/64), never below the threshold. Components: the
+    /// first method's estimate, which can be far below it.
     pub similarity: f64,
 }
 

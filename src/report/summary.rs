@@ -168,6 +168,26 @@ pub fn render_with(report: &Report, report_flag: &str, shown: &Shown) -> String 
     o
 }
 
+/// What the clusters mean, by the report's `cluster` parameter.
+pub(crate) fn clustering_note(report: &Report) -> String {
+    if report.params.cluster == "leader" {
+        return "leaders: every member is a near-duplicate of the kept document".into();
+    }
+    let lowest = report
+        .clusters
+        .iter()
+        .flat_map(|c| c.members.iter().filter(|m| m.doc != c.representative))
+        .map(|m| m.similarity)
+        .fold(f64::INFINITY, f64::min);
+    let mut note = "connected components: chains of pairs, a member may be far from the kept \
+                    document"
+        .to_owned();
+    if lowest.is_finite() {
+        let _ = write!(note, "; lowest similarity to it {lowest:.2}");
+    }
+    note
+}
+
 fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
     let s = &report.stats;
     let p = &report.params;
@@ -178,6 +198,21 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
             "near-duplicates: MinHash ({}, {} values), Jaccard >= {}, {} bands x {} rows, {}-{unit} shingles",
             p.minhash_variant, p.num_perm, p.threshold, p.bands, p.rows, p.ngram
         );
+        if let Some(c) = &p.s_curve {
+            let _ = writeln!(
+                o,
+                "  a pair at {} becomes a candidate with probability {:.3}{} (0.5 at {:.3}, 0.95 at {:.3})",
+                p.threshold,
+                c.candidate_probability_at_threshold,
+                if c.floor_reached {
+                    ""
+                } else {
+                    ", below the 0.95 that no bands x rows reach here"
+                },
+                c.similarity_at_p50,
+                c.similarity_at_p95
+            );
+        }
     }
     if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
         let _ = writeln!(
@@ -197,6 +232,7 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
         s.candidate_pairs,
         s.verified_pairs
     );
+    let _ = writeln!(o, "  clusters: {}", clustering_note(report));
     let _ = writeln!(
         o,
         "  dedup keeps {} and removes {} documents ({:.1} % of documents, {} = {:.1} % of bytes)",

@@ -41,13 +41,26 @@ pub(crate) struct Pending<'a> {
 
 /// Runs every method's pair search (the part that needs no re-read).
 pub(crate) fn find<'m>(
+    cfg: &Config,
     methods: &'m [Box<dyn SimilarityMethod>],
     sketches: &Sketches,
     stats: &mut Stats,
 ) -> Result<Pending<'m>> {
     let mut out = Vec::with_capacity(methods.len());
+    let rank: Option<Vec<u32>> =
+        (cfg.clustering == crate::cluster::Clustering::Leader).then(|| {
+            let mut rank = vec![0u32; sketches.docs.len()];
+            for (i, d) in super::report::keep_order(cfg, sketches).into_iter().enumerate() {
+                rank[d.index()] = i as u32;
+            }
+            rank
+        });
     for (m, method) in methods.iter().enumerate() {
-        let input = PairInput { sketches: &*sketches.by_method[m], documents: sketches.docs.len() };
+        let input = PairInput {
+            sketches: &*sketches.by_method[m],
+            documents: sketches.docs.len(),
+            rank: rank.as_deref(),
+        };
         let found = method.pairs(&input, stats)?;
         if matches!(found, MethodPairs::Check { .. }) && !method.rereads() {
             // The plan did not count its read: a stream might not be saved.

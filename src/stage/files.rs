@@ -62,7 +62,7 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
         "bands": lsh.bands,
         "rows": lsh.rows,
     });
-    let value = match kind {
+    let mut value = match kind {
         Kind::Signatures => serde_json::json!({ "kind": "signatures", "of": signatures }),
         Kind::VerifiedEdges => serde_json::json!({
             "kind": "edges",
@@ -80,6 +80,12 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
             "window": cfg.passages.map(|p| p.window()),
         }),
     };
+    // Leader clustering checks every MinHash pair near the threshold, where
+    // components skip pairs already joined: other edges (the key is left
+    // out for components, whose files keep their hash).
+    if kind == Kind::VerifiedEdges && cfg.clustering == crate::cluster::Clustering::Leader {
+        value["exact_checks"] = "all".into();
+    }
     hash(&value)
 }
 

@@ -9,7 +9,7 @@ use bitvec::vec::BitVec;
 
 use super::candidates::FoundPairs;
 use super::sketch::Sketches;
-use crate::cluster::{self, Keep};
+use crate::cluster::{self, Clustering, Keep};
 use crate::config::Config;
 use crate::ids::DocId;
 use crate::method::SimilarityMethod;
@@ -38,6 +38,16 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
         bands: lsh.bands,
         rows: lsh.rows,
         bands_rows_auto: cfg.lsh.is_none(),
+        s_curve: cfg.method.minhash().then(|| {
+            let c = lsh.s_curve(cfg.threshold);
+            model::SCurve {
+                candidate_probability_at_threshold: model::round4(c.at_threshold),
+                similarity_at_p50: model::round4(c.half),
+                similarity_at_p95: model::round4(c.p95),
+                floor: crate::lsh::RECALL_FLOOR,
+                floor_reached: c.floor_reached,
+            }
+        }),
         shingle: shingle.into(),
         ngram,
         nfkc: cfg.text.nfkc,
@@ -48,9 +58,18 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
             Keep::First => "first".into(),
             Keep::Longest => "longest".into(),
         },
+        cluster: cfg.clustering.name().into(),
         id_field: source.id_field.clone(),
         text_field: source.text_field.clone(),
     }
+}
+
+/// The documents in keep priority, as leader clustering walks them
+/// ([`cluster::priority`]: equal lengths by id).
+pub(crate) fn keep_order(cfg: &Config, sketches: &Sketches) -> Vec<DocId> {
+    let docs = &sketches.docs;
+    let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
+    cluster::priority(cfg.keep, &lengths, |d| docs[d.index()].id.as_str())
 }
 
 /// The clusters of the report, and per document whether a dedup removes
@@ -63,8 +82,44 @@ pub(crate) fn clusters(
     stats: &mut Stats,
 ) -> (Vec<model::Cluster>, BitVec) {
     let docs = &sketches.docs;
-    let clusters = cluster::components(docs.len(), found.pairs.iter().copied());
     let lengths: Vec<u64> = docs.iter().map(|d| d.bytes).collect();
+    // Per cluster: the kept document and the members in input order with
+    // their similarity to it.
+    let clusters: Vec<(DocId, Vec<(DocId, f64)>)> = match cfg.clustering {
+        Clustering::Leader => {
+            // A pair's similarity: the first method's that found it.
+            let edges = found.pairs.iter().enumerate().map(|(i, &(a, b))| {
+                let (m, score) = methods
+                    .iter()
+                    .zip(found.scores_of(i))
+                    .find_map(|(m, s)| s.map(|s| (m, s)))
+                    .expect("BUG: a found pair without a score");
+                (a, b, m.score_similarity(score))
+            });
+            let order = keep_order(cfg, sketches);
+            let beyond = |l: DocId, d: DocId| {
+                let (a, b) = (l.min(d), l.max(d));
+                methods.iter().zip(&sketches.by_method).find_map(|(m, c)| m.certain(&**c, a, b))
+            };
+            cluster::leaders(docs.len(), &order, edges, beyond)
+                .into_iter()
+                .map(|c| (c.leader, c.members))
+                .collect()
+        }
+        Clustering::Components => {
+            // Members' similarity to the representative, by the first
+            // method.
+            let similarity =
+                |a: DocId, b: DocId| methods[0].similarity(&*sketches.by_method[0], a, b);
+            cluster::components(docs.len(), found.pairs.iter().copied())
+                .into_iter()
+                .map(|members| {
+                    let rep = cluster::representative(&members, cfg.keep, &lengths);
+                    (rep, members.iter().map(|&m| (m, similarity(m, rep))).collect())
+                })
+                .collect()
+        }
+    };
     let mut removed: BitVec = BitVec::repeat(false, docs.len());
     let no_words_ids = &sketches.no_words_ids;
     let mut seen_ids: HashSet<&str> = HashSet::with_capacity(docs.len() + no_words_ids.len());
@@ -74,17 +129,21 @@ pub(crate) fn clusters(
         .chain(no_words_ids.iter().map(String::as_str))
         .filter(|id| !seen_ids.insert(id))
         .count() as u64;
-    // With more than one method, each cluster lists its pairs and which
-    // methods found each.
+    // With more than one method, each cluster lists its pairs (those with
+    // both documents in it) and which methods found each.
     let mut pairs_by_cluster: Vec<Vec<model::Pair>> = vec![Vec::new(); clusters.len()];
     if methods.len() > 1 {
         let mut cluster_of: Vec<u32> = vec![u32::MAX; docs.len()];
-        for (i, members) in clusters.iter().enumerate() {
-            for m in members {
+        for (i, (_, members)) in clusters.iter().enumerate() {
+            for (m, _) in members {
                 cluster_of[m.index()] = i as u32;
             }
         }
         for (i, &(a, b)) in found.pairs.iter().enumerate() {
+            let c = cluster_of[a.index()];
+            if c != cluster_of[b.index()] {
+                continue;
+            }
             let mut pair = model::Pair {
                 a: docs[a.index()].id.clone(),
                 b: docs[b.index()].id.clone(),
@@ -98,19 +157,16 @@ pub(crate) fn clusters(
                     method.describe(*score, &mut pair);
                 }
             }
-            pairs_by_cluster[cluster_of[a.index()] as usize].push(pair);
+            pairs_by_cluster[c as usize].push(pair);
         }
     }
-    // Members' similarity to the representative, by the first method.
-    let similarity = |a: DocId, b: DocId| methods[0].similarity(&*sketches.by_method[0], a, b);
     let report_clusters: Vec<model::Cluster> = clusters
         .iter()
         .zip(pairs_by_cluster)
         .enumerate()
-        .map(|(i, (members, pairs))| {
-            let rep = cluster::representative(members, cfg.keep, &lengths);
-            for m in members {
-                if *m != rep {
+        .map(|(i, ((rep, members), pairs))| {
+            for (m, _) in members {
+                if m != rep {
                     removed.set(m.index(), true);
                 }
             }
@@ -120,9 +176,9 @@ pub(crate) fn clusters(
                 representative: docs[rep.index()].id.clone(),
                 members: members
                     .iter()
-                    .map(|&m| model::Member {
+                    .map(|&(m, s)| model::Member {
                         doc: docs[m.index()].id.clone(),
-                        similarity: model::round4(similarity(m, rep)),
+                        similarity: model::round4(s),
                     })
                     .collect(),
                 pairs,
@@ -135,7 +191,7 @@ pub(crate) fn clusters(
     stats.bytes += lengths.iter().sum::<u64>();
     stats.words = docs.iter().map(|d| d.words).sum();
     stats.clusters = clusters.len() as u64;
-    stats.clustered_documents = clusters.iter().map(|c| c.len() as u64).sum();
+    stats.clustered_documents = clusters.iter().map(|c| c.1.len() as u64).sum();
     stats.duplicate_documents = removed.count_ones() as u64;
     stats.duplicate_bytes = removed.iter_ones().map(|d| lengths[d]).sum();
     stats.kept_documents = stats.documents - stats.duplicate_documents;

@@ -181,8 +181,12 @@ fn report_file_is_written_and_summary_printed() {
     let text = std::fs::read_to_string(&rep).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["type"], "header");
-    assert_eq!(first["params"]["bands"], 12);
-    assert_eq!(first["params"]["rows"], 10);
+    assert_eq!(first["params"]["bands"], 13);
+    assert_eq!(first["params"]["rows"], 7);
+    assert_eq!(first["params"]["cluster"], "leader");
+    let curve = &first["params"]["s_curve"];
+    assert_eq!(curve["candidate_probability_at_threshold"], 0.9531);
+    assert_eq!(curve["floor_reached"], true);
     let n = text.lines().filter(|l| l.contains("\"type\":\"cluster\"")).count() as u64;
     assert_eq!(Some(n), first["stats"]["clusters"].as_u64());
 }

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod cli;
+mod clustering;
 mod defects;
 mod determinism;
 mod hostile;

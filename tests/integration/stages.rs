@@ -47,8 +47,9 @@ fn texts() -> Vec<String> {
 #[test]
 fn stage_files_hold_what_the_run_computed() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), &[]);
-    let cfg = config(|_| {});
+    // Components: the report's clusters are the components of the edges.
+    let report = run(dir.path(), &["--cluster", "components"]);
+    let cfg = config(|o| o.clustering = neardup::cluster::Clustering::Components);
     let texts = texts();
     let documents = report["stats"]["documents"].as_u64().unwrap() as usize;
     assert_eq!(texts.len(), documents);

@@ -1,0 +1,198 @@
+//! Leader clustering against connected components on a chain A ~ B ~ C
+//! with A !~ C, whose Jaccard values the test computes itself (a naive
+//! 5-word shingle set), not with the code under test.
+
+use std::collections::HashSet;
+
+use crate::util::{clusters, neardup, report, write};
+
+/// Words `from..to` of one vocabulary: A = 0..200, B = 20..220, C = 40..240.
+fn text(from: usize, to: usize) -> String {
+    (from..to).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Exact Jaccard of the 5-word shingle sets, naively.
+fn jaccard(a: &str, b: &str) -> f64 {
+    let set = |t: &str| -> HashSet<String> {
+        let w: Vec<&str> = t.split_whitespace().collect();
+        w.windows(5).map(|x| x.join(" ")).collect()
+    };
+    let (x, y) = (set(a), set(b));
+    x.intersection(&y).count() as f64 / x.union(&y).count() as f64
+}
+
+fn line(id: &str, text: &str) -> String {
+    serde_json::json!({"id": id, "text": text}).to_string()
+}
+
+/// The chain, in the order of `ids`; also checks the Jaccard values.
+fn chain(dir: &std::path::Path, ids: &[&str]) -> String {
+    let (a, b, c) = (text(0, 200), text(20, 220), text(40, 240));
+    // 176 / 216 shingles for A-B and B-C, 156 / 236 for A-C.
+    assert!((jaccard(&a, &b) - 176.0 / 216.0).abs() < 1e-12);
+    assert!((jaccard(&b, &c) - 176.0 / 216.0).abs() < 1e-12);
+    assert!((jaccard(&a, &c) - 156.0 / 236.0).abs() < 1e-12);
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|&id| match id {
+            "A" => line("A", &a),
+            "B" => line("B", &b),
+            _ => line("C", &c),
+        })
+        .collect();
+    write(dir, &format!("chain-{}.jsonl", ids.concat()), lines.join("\n").as_bytes())
+}
+
+/// Bands that make every pair at 0.66 or more a candidate, so the test
+/// is about clustering, not LSH luck.
+const BANDS: [&str; 4] = ["--bands", "32", "--rows", "4"];
+
+fn scan(file: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["scan", file, "--no-passages"];
+    args.extend_from_slice(&BANDS);
+    args.extend_from_slice(extra);
+    report(&args)
+}
+
+fn ids(v: &[&str]) -> Vec<Vec<String>> {
+    vec![v.iter().map(|s| (*s).to_owned()).collect()]
+}
+
+/// The partitions worked out by hand: the leader takes its neighbours;
+/// the third document is then alone (A first, C first) or taken (B first).
+#[test]
+fn a_chain_is_cut_at_the_leader_in_every_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (order, want, kept) in [
+        (["A", "B", "C"], ids(&["A", "B"]), "A"),
+        (["C", "B", "A"], ids(&["C", "B"]), "C"),
+        (["B", "A", "C"], ids(&["B", "A", "C"]), "B"),
+    ] {
+        let f = chain(dir.path(), &order);
+        let r = scan(&f, &[]);
+        assert_eq!(r["params"]["cluster"], "leader");
+        assert_eq!(clusters(&r), want, "order {order:?}");
+        let c = &r["clusters"][0];
+        assert_eq!(c["representative"], kept);
+        for m in c["members"].as_array().unwrap() {
+            let s = m["similarity"].as_f64().unwrap();
+            if m["doc"] == kept {
+                assert_eq!(s, 1.0);
+            } else {
+                // The exact Jaccard of the pair (checked near the threshold).
+                assert_eq!(s, (176.0f64 / 216.0 * 1e4).round() / 1e4, "{m}");
+            }
+        }
+        // Components: all three, whatever the order, with A-C below 0.8.
+        let r = scan(&f, &["--cluster", "components"]);
+        assert_eq!(r["params"]["cluster"], "components");
+        let mut got = clusters(&r);
+        got[0].sort();
+        assert_eq!(got, ids(&["A", "B", "C"]), "order {order:?}");
+    }
+}
+
+/// With `--keep longest` the order does not matter: B (the longest: dots
+/// are no words, so its shingles stay the same) leads.
+#[test]
+fn keep_longest_makes_the_chain_order_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (text(0, 200), format!("{} {}", text(20, 220), ".".repeat(200)), text(40, 240));
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+        let docs = [line("A", &a), line("B", &b), line("C", &c)];
+        let input: Vec<&str> = order.iter().map(|&i| docs[i].as_str()).collect();
+        let f = write(dir.path(), "longest.jsonl", input.join("\n").as_bytes());
+        let r = scan(&f, &["--keep", "longest"]);
+        let mut got = clusters(&r);
+        got[0].sort();
+        assert_eq!(got, ids(&["A", "B", "C"]), "order {order:?}");
+        assert_eq!(r["clusters"][0]["representative"], "B");
+    }
+}
+
+/// `dedup` on the chain keeps C, which is not a near-duplicate of the kept
+/// A; with components it was removed.
+#[test]
+fn dedup_keeps_what_is_not_near_the_kept_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = chain(dir.path(), &["A", "B", "C"]);
+    let kept = |extra: &[&str]| -> Vec<String> {
+        let out = dir.path().join("out.jsonl");
+        neardup()
+            .args(["dedup", &f, "-q", "-o"])
+            .arg(&out)
+            .args(BANDS)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect()
+    };
+    assert_eq!(kept(&[]), ["\"A\"", "\"C\""]);
+    assert_eq!(kept(&["--cluster", "components"]), ["\"A\""]);
+}
+
+/// 80 near-copies of one text, each with one word changed (pairwise 0.87 to
+/// 0.94 by the naive Jaccard): LSH puts them in buckets larger than it
+/// pairs in full, and keeps only a star of links there. Leader clustering
+/// still keeps one and removes the other 79, whichever leads (`--keep
+/// longest`: some carry trailing dots), each near the kept one.
+#[test]
+fn near_copies_in_a_large_bucket_stay_one_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts: Vec<String> = (0..80)
+        .map(|v| {
+            let mut w: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+            w[(v * 7) % 300] = format!("x{v}");
+            if v % 3 == 0 {
+                w.push(".".repeat(v));
+            }
+            w.join(" ")
+        })
+        .collect();
+    let lines: Vec<String> =
+        texts.iter().enumerate().map(|(v, t)| line(&format!("v{v:02}"), t)).collect();
+    let f = write(dir.path(), "copies.jsonl", lines.join("\n").as_bytes());
+    for keep in ["first", "longest"] {
+        let r = report(&["scan", &f, "--no-passages", "--keep", keep]);
+        assert_eq!(r["stats"]["clusters"], 1, "{keep}");
+        let c = &r["clusters"][0];
+        assert_eq!(c["size"], 80, "{keep}");
+        let kept: usize = c["representative"].as_str().unwrap()[1..].parse().unwrap();
+        for m in c["members"].as_array().unwrap() {
+            let v: usize = m["doc"].as_str().unwrap()[1..].parse().unwrap();
+            let j = jaccard(&texts[v], &texts[kept]);
+            assert!(j >= 0.8, "{keep}: {v} and {kept}: {j}");
+            assert!(m["similarity"].as_f64().unwrap() >= 0.8, "{keep}: {m}");
+        }
+    }
+}
+
+/// The summary says what the clusters mean; with components it names the
+/// lowest similarity of a member to its kept document (B leads in this
+/// order, so with components too every member is near it: the note is
+/// there all the same).
+#[test]
+fn the_summary_says_which_clustering_it_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = chain(dir.path(), &["B", "A", "C"]);
+    let summary = |extra: &[&str]| -> String {
+        let out = neardup()
+            .args(["scan", &f, "--no-passages", "--no-timing"])
+            .args(BANDS)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let leader = summary(&[]);
+    assert!(leader.contains("clusters: leaders: every member is a near-duplicate"), "{leader}");
+    assert!(leader.contains("becomes a candidate with probability"), "{leader}");
+    let comps = summary(&["--cluster", "components"]);
+    assert!(comps.contains("clusters: connected components"), "{comps}");
+    assert!(comps.contains("; lowest similarity to it 0."), "{comps}");
+}
