@@ -429,13 +429,17 @@ pub struct Common {
     pub save_stages: Option<PathBuf>,
 
     /// How many repeated passages the summary lists, costliest first (the
-    /// bytes that repeat: all copies but one). The report always holds all.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub top: usize,
+    /// bytes that repeat: all copies but one; default 10), and how many
+    /// passages shared across documents the --html page lists (default
+    /// all). Both say how many they left out; the report always holds all.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 
-    /// The summary lists only passages found in at least N documents (2:
-    /// text shared across documents, such as boilerplate; 1: also text
-    /// repeated inside one document). The report always holds all.
+    /// The summary and the --html page's shared passages list only
+    /// passages found in at least N documents (2: text shared across
+    /// documents, such as boilerplate; 1: also text repeated inside one
+    /// document; the page's shared passages are always in 2 or more). The
+    /// report always holds all.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub min_docs: usize,
 

@@ -294,7 +294,8 @@ fn dispatch(args: Args) -> anyhow::Result<()> {
             })?;
             staged.push(s);
             if let Some(html) = &html_out {
-                staged.push(stage_html(html, cfg, &outcome.report, &display)?);
+                let page = shown_on_page(&a.common);
+                staged.push(stage_html(html, cfg, &outcome.report, &page, &display)?);
             }
             if let Some(r) = &report_out {
                 let format = a.common.format.unwrap_or(Format::Json);
@@ -372,7 +373,7 @@ fn scan(a: &args::ScanArgs, near_duplicates: bool) -> anyhow::Result<()> {
     }
     let mut staged = Vec::new();
     if let Some(html) = &html_out {
-        staged.push(stage_html(html, cfg, &outcome.report, &display)?);
+        staged.push(stage_html(html, cfg, &outcome.report, &shown_on_page(&a.common), &display)?);
     }
     let report = &outcome.report;
     match (&report_out, a.common.format) {
@@ -416,23 +417,30 @@ fn stage_html(
     out: &output::Output,
     cfg: &neardup::Config,
     report: &neardup::report::Report,
+    page: &summary::Shown,
     display: &progress::Display,
 ) -> anyhow::Result<output::Staged> {
     display.stage("html: read texts");
-    let shown = neardup::report::html::documents_shown(report);
+    let shown = neardup::report::html::documents_shown(report, page);
     let texts = neardup::stage::read::read_texts(cfg, &shown, display)?;
     display.stage("write --html");
     let ((), staged) = out.stage(|w| {
         let mut w = progress::Counting::new(w, display);
-        w.write_all(neardup::report::html::render(report, &texts).as_bytes())?;
+        w.write_all(neardup::report::html::render(report, &texts, page).as_bytes())?;
         Ok(())
     })?;
     Ok(staged)
 }
 
-/// The passages the summary lists (`--top`, `--min-docs`).
+/// The passages the summary lists (`--top`, default 10; `--min-docs`).
 fn shown(a: &args::Common) -> summary::Shown {
-    summary::Shown { top: a.top, min_docs: a.min_docs }
+    summary::Shown { top: a.top.unwrap_or(summary::Shown::default().top), min_docs: a.min_docs }
+}
+
+/// The shared passages the HTML page lists (`--top`, default all;
+/// `--min-docs`).
+fn shown_on_page(a: &args::Common) -> summary::Shown {
+    summary::Shown { top: a.top.unwrap_or(usize::MAX), min_docs: a.min_docs }
 }
 
 fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {

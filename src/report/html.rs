@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::model::Report;
-use super::summary::{human_bytes, repeated_bytes};
+use super::summary::{Shown, human_bytes, repeated_bytes};
 
 /// Longest text embedded per document (bytes, cut on a char boundary).
 pub const TEXT_MAX: usize = 50_000;
@@ -26,8 +26,9 @@ const PASSAGES_WITH_TEXT: usize = 2000;
 
 /// Which documents the page shows in full: members of the first clusters,
 /// documents with repeated passages, places of the top passages and of the
-/// costliest passages shared across documents.
-pub fn documents_shown(report: &Report) -> Vec<String> {
+/// costliest passages shared across documents that `shown` lists (see
+/// [`render`]).
+pub fn documents_shown(report: &Report, shown: &Shown) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in report.clusters.iter().take(2000) {
         out.extend(c.members.iter().take(MEMBERS_SHOWN).map(|m| m.doc.clone()));
@@ -35,7 +36,7 @@ pub fn documents_shown(report: &Report) -> Vec<String> {
     for p in report.passages.iter().take(PASSAGES_WITH_TEXT) {
         out.extend(p.occurrences.iter().take(8).map(|o| o.doc.clone()));
     }
-    for p in costliest_shared(report).into_iter().take(PASSAGES_WITH_TEXT) {
+    for p in costliest_shared(report, shown).0.into_iter().take(PASSAGES_WITH_TEXT) {
         out.extend(report.passages[p].occurrences.iter().take(4).map(|o| o.doc.clone()));
     }
     out.sort();
@@ -43,13 +44,41 @@ pub fn documents_shown(report: &Report) -> Vec<String> {
     out
 }
 
-/// Passages in more than one document, costliest first (bytes of all
-/// copies but one; ties in report order), as indices into the report.
-fn costliest_shared(report: &Report) -> Vec<usize> {
+/// Passages in at least two (and at least `shown.min_docs`) documents,
+/// costliest first (bytes of all copies but one; ties in report order), the
+/// first `shown.top` of them, as indices into the report; and how many
+/// passages are in two or more documents.
+fn costliest_shared(report: &Report, shown: &Shown) -> (Vec<usize>, usize) {
+    let at_least = shown.min_docs.max(2);
+    let all = report.passages.iter().filter(|p| p.documents >= 2).count();
     let mut shared: Vec<usize> =
-        (0..report.passages.len()).filter(|&i| report.passages[i].documents >= 2).collect();
+        (0..report.passages.len()).filter(|&i| report.passages[i].documents >= at_least).collect();
     shared.sort_by_key(|&i| std::cmp::Reverse(repeated_bytes(&report.passages[i])));
-    shared
+    shared.truncate(shown.top);
+    (shared, all)
+}
+
+/// What the page says of the shared passages it lists: how many of all,
+/// which filter left the others out.
+fn shared_line(listed: usize, all: usize, shown: &Shown) -> String {
+    let mut line = String::from("Costliest first: the bytes that repeat (all copies but one).");
+    if listed == all {
+        let _ = write!(line, " All {all} passages found in two or more documents.");
+        return line;
+    }
+    let _ = write!(line, " {listed} of the {all} passages found in two or more documents");
+    let mut why = Vec::new();
+    if shown.min_docs > 2 {
+        why.push(format!("in at least {} documents", shown.min_docs));
+    }
+    if listed == shown.top {
+        why.push(format!("the top {} (--top)", shown.top));
+    }
+    if !why.is_empty() {
+        let _ = write!(line, ": {}", why.join(", "));
+    }
+    let _ = write!(line, "; {} left out, all in the report.", all - listed);
+    line
 }
 
 /// A cluster for the page: size, kept document, members with similarity.
@@ -139,8 +168,14 @@ fn bars(title: &str, data: &[(String, u64)]) -> String {
 
 /// The page. `texts` maps document ids to their text (see
 /// [`documents_shown`]); documents without text are listed by id only.
-pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
+///
+/// The section of passages shared across documents lists those `shown`
+/// asks for (at least `min_docs` documents, the `top` costliest; use
+/// [`Shown::all`] for every one) and says how many it left out.
+pub fn render(report: &Report, texts: &BTreeMap<String, String>, shown: &Shown) -> String {
     let s = &report.stats;
+    let (shared, all_shared) = costliest_shared(report, shown);
+    let shared_line = escape(&shared_line(shared.len(), all_shared, shown));
     let data = Data {
         clusters: report
             .clusters
@@ -167,7 +202,7 @@ pub fn render(report: &Report, texts: &BTreeMap<String, String>) -> String {
             })
             .collect(),
         texts: texts.iter().map(|(k, v)| (k.as_str(), cut(v))).collect(),
-        shared: costliest_shared(report),
+        shared,
     };
     let embedded = format!(
         "The page embeds the texts of {} documents (up to {} each): the first {} members of the \
@@ -276,7 +311,7 @@ mark.shared {{ background: #ffe08a; }} mark.repeat {{ background: #b8e3c4; }}
 <div class="browse"><div><div class="pager" id="pager"></div><ol id="clusters"></ol></div>
 <div id="cluster-view"></div></div>
 <h2>Passages shared across documents</h2>
-<p class="muted">Costliest first: the bytes that repeat (all copies but one).</p>
+<p class="muted" id="shared-line">{shared_line}</p>
 <div class="browse"><div><div class="pager" id="spager"></div><ol id="shared"></ol></div>
 <div id="shared-view"></div></div>
 <h2>Documents with repeated passages</h2>

@@ -88,6 +88,13 @@ impl Default for Shown {
     }
 }
 
+impl Shown {
+    /// Every passage.
+    pub fn all() -> Shown {
+        Shown { top: usize::MAX, min_docs: 1 }
+    }
+}
+
 /// Bytes of a passage's text that repeat: every occurrence but the first
 /// (what removing all copies but one would save).
 pub fn repeated_bytes(p: &crate::report::model::Passage) -> u64 {

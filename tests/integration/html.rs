@@ -170,7 +170,15 @@ fn html_report_pages_a_hundred_thousand_clusters() {
     v["stats"]["clusters"] = 100_000.into();
     let report: neardup::report::Report = serde_json::from_value(v).unwrap();
     let page = dir.path().join("big.html");
-    std::fs::write(&page, neardup::report::html::render(&report, &Default::default())).unwrap();
+    std::fs::write(
+        &page,
+        neardup::report::html::render(
+            &report,
+            &Default::default(),
+            &neardup::report::summary::Shown::all(),
+        ),
+    )
+    .unwrap();
     let start = std::time::Instant::now();
     let d = dom(&browser, &page, &dir.path().join("profile"));
     assert!(d.contains(r#"data-ready="1""#) && !d.contains("data-errors"));
@@ -243,4 +251,55 @@ fn html_report_in_chromium_with_hostile_texts_and_ids() {
     // The ids are shown as text, escaped by the DOM serializer.
     assert!(d.contains("Cluster #0: 2 documents, kept: &lt;!--&lt;script&gt;"), "{d}");
     assert!(d.contains("&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned = 1"));
+}
+
+/// `--top` and `--min-docs` choose the page's passages shared across
+/// documents: the 7 costliest in at least 3 documents (worked out here from
+/// the report), and the page says how many of all it left out. Without
+/// them the page lists every shared passage.
+#[test]
+fn html_top_and_min_docs_choose_the_shared_passages() {
+    let inputs = ["data/seeds", "data/labelled/help_nl.jsonl"];
+    let r = crate::util::report(&["scan", inputs[0], inputs[1]]);
+    let passages = r["passages"].as_array().unwrap();
+    let cost = |p: &serde_json::Value| -> u64 {
+        p["occurrences"].as_array().unwrap()[1..]
+            .iter()
+            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
+            .sum()
+    };
+    let docs = |p: &serde_json::Value| p["documents"].as_u64().unwrap();
+    let all = passages.iter().filter(|p| docs(p) >= 2).count();
+    let mut three: Vec<&serde_json::Value> = passages.iter().filter(|p| docs(p) >= 3).collect();
+    three.sort_by_key(|p| std::cmp::Reverse(cost(p)));
+    assert!(three.len() > 7 && all > three.len(), "{} {all}", three.len());
+    let want: Vec<u64> = three[..7].iter().map(|p| p["id"].as_u64().unwrap()).collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = |extra: &[&str]| -> String {
+        let path = dir.path().join("page.html");
+        neardup()
+            .args(["scan", inputs[0], inputs[1], "-q", "--html"])
+            .arg(&path)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(&path).unwrap()
+    };
+    // The page's list of shared passages (indices into its passages, which
+    // are the report's in order).
+    let shared = |html: &str| -> Vec<u64> {
+        let at = html.find(r#""shared":["#).unwrap() + r#""shared":["#.len();
+        let list = &html[at..at + html[at..].find(']').unwrap()];
+        list.split(',').filter(|x| !x.is_empty()).map(|x| x.parse().unwrap()).collect()
+    };
+    let html = page(&["--top", "7", "--min-docs", "3"]);
+    assert_eq!(shared(&html), want);
+    assert!(html.contains(&format!(
+        "7 of the {all} passages found in two or more documents: in at least 3 documents, the top 7 (--top); {} left out, all in the report.",
+        all - 7
+    )));
+    let html = page(&[]);
+    assert_eq!(shared(&html).len(), all);
+    assert!(html.contains(&format!("All {all} passages found in two or more documents.")));
 }
