@@ -227,12 +227,7 @@ fn summary_lists_the_costliest_passages() {
     let inputs = ["data/seeds", "data/labelled/help_nl.jsonl"];
     let r = report(&[&["scan"][..], &inputs].concat());
     let passages = r["passages"].as_array().unwrap();
-    let cost = |p: &serde_json::Value| -> u64 {
-        p["occurrences"].as_array().unwrap()[1..]
-            .iter()
-            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
-            .sum()
-    };
+    let cost = crate::util::passage_cost;
     let ids_listed = |extra: &[&str]| -> (Vec<u64>, String) {
         let out =
             neardup().args(["scan", "--no-timing"]).args(inputs).args(extra).output().unwrap();

@@ -107,12 +107,7 @@ fn html_report_renders_clusters_and_highlights_without_errors() {
         .iter()
         .filter(|p| p["documents"].as_u64().unwrap() >= 2)
         .collect();
-    let cost = |p: &serde_json::Value| -> u64 {
-        p["occurrences"].as_array().unwrap()[1..]
-            .iter()
-            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
-            .sum()
-    };
+    let cost = crate::util::passage_cost;
     shared.sort_by_key(|p| std::cmp::Reverse(cost(p)));
     assert!(shared.len() > 50);
     let pages = shared.len().div_ceil(50);
@@ -262,12 +257,7 @@ fn html_top_and_min_docs_choose_the_shared_passages() {
     let inputs = ["data/seeds", "data/labelled/help_nl.jsonl"];
     let r = crate::util::report(&["scan", inputs[0], inputs[1]]);
     let passages = r["passages"].as_array().unwrap();
-    let cost = |p: &serde_json::Value| -> u64 {
-        p["occurrences"].as_array().unwrap()[1..]
-            .iter()
-            .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
-            .sum()
-    };
+    let cost = crate::util::passage_cost;
     let docs = |p: &serde_json::Value| p["documents"].as_u64().unwrap();
     let all = passages.iter().filter(|p| docs(p) >= 2).count();
     let mut three: Vec<&serde_json::Value> = passages.iter().filter(|p| docs(p) >= 3).collect();

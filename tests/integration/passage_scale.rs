@@ -523,13 +523,7 @@ fn strip_repeats_keeps_one_copy_and_all_unique_text() {
         (format!("{pp} {pp} {u8w} {pp} {u9w} {pp}"), format!("{pp} {u8w} {u9w}")),
         ([&pp, &pp, &pp, "uniq", &pp, &pp, &pp, &pp].join(" "), format!("{pp} uniq")),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    for (i, (text, want)) in cases.iter().enumerate() {
-        let (_, kept) = strip_repeats_of(dir.path(), &format!("case{i}"), text);
-        let got: Vec<&str> = kept.split_whitespace().collect();
-        let want: Vec<&str> = want.split_whitespace().collect();
-        assert_eq!(got, want, "case {i}");
-    }
+    strips_to(&cases);
 }
 
 /// `--strip-repeats` removes a later copy only if its words occur earlier
@@ -563,13 +557,7 @@ fn strip_repeats_removes_only_copies_of_earlier_words() {
         (format!("{pp} {u} {shorter}"), format!("{pp} {u}")),
         (format!("{pp} {u} {changed} {changed}"), format!("{pp} {u} {changed}")),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    for (i, (text, want)) in cases.iter().enumerate() {
-        let (_, kept) = strip_repeats_of(dir.path(), &format!("edit{i}"), text);
-        let got: Vec<&str> = kept.split_whitespace().collect();
-        let want: Vec<&str> = want.split_whitespace().collect();
-        assert_eq!(got, want, "case {i}");
-    }
+    strips_to(&cases);
 }
 
 /// Two documents can share every winnowed fingerprint and still differ in a
@@ -681,10 +669,8 @@ fn random_repetitive_collections_give_the_same_occurrences_in_any_order() {
 #[test]
 #[ignore = "fuzzer: run by hand with NEARDUP_FUZZ_CASES"]
 fn order_fuzz_groups_are_the_same_in_any_order() {
-    let cases: usize =
-        std::env::var("NEARDUP_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
-    let seed: u64 =
-        std::env::var("NEARDUP_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let (cases, seed) =
+        (fuzz_env("NEARDUP_FUZZ_CASES", 2_000) as usize, fuzz_env("NEARDUP_FUZZ_SEED", 1));
     let mut rng = Rng::new(seed);
     let mut failed = 0;
     for case in 0..cases {
@@ -724,10 +710,8 @@ fn order_fuzz_groups_are_the_same_in_any_order() {
 #[test]
 #[ignore = "fuzzer: run by hand with NEARDUP_FUZZ_CASES"]
 fn strip_fuzz_removes_only_earlier_text_and_leaves_one_copy() {
-    let cases: usize =
-        std::env::var("NEARDUP_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
-    let seed: u64 =
-        std::env::var("NEARDUP_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let (cases, seed) =
+        (fuzz_env("NEARDUP_FUZZ_CASES", 400) as usize, fuzz_env("NEARDUP_FUZZ_SEED", 1));
     let mut rng = Rng::new(seed);
     let mut lines = String::new();
     let mut texts: Vec<String> = Vec::new();
@@ -793,6 +777,11 @@ fn strip_fuzz_removes_only_earlier_text_and_leaves_one_copy() {
         }
     }
     assert_eq!((lost, twice), (0, 0), "removed text not seen earlier, copies left twice");
+}
+
+/// The number in the environment variable `name`, or `default`.
+fn fuzz_env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// The words of `text` (split by spaces) with the byte offset of each.
@@ -881,6 +870,18 @@ fn shuffled<T: Clone>(items: &[T], rng: &mut Rng) -> Vec<T> {
         items.swap(i, rng.below(i + 1));
     }
     items
+}
+
+/// Each `(text, want)`: `--strip-repeats` of `text` leaves the words of
+/// `want`.
+fn strips_to(cases: &[(String, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let (_, kept) = strip_repeats_of(dir.path(), &format!("case{i}"), text);
+        let got: Vec<&str> = kept.split_whitespace().collect();
+        let want: Vec<&str> = want.split_whitespace().collect();
+        assert_eq!(got, want, "case {i}");
+    }
 }
 
 /// `text` as one JSON Lines record under `dir/NAME.jsonl`, through `neardup

@@ -63,3 +63,12 @@ pub fn write(dir: &Path, name: &str, content: &[u8]) -> String {
 pub const PASSAGE: &str = "een lange alinea van veertig woorden die in hetzelfde artikel twee keer \
     voorkomt eerst in gewone alinea's en daarna nog eens helemaal aan elkaar geplakt zonder \
     spaties tussen de zinnen zoals sommige nieuwssites dat doen bij het kopieren van teksten";
+
+/// Bytes of a report passage that repeat: every occurrence but the first
+/// (what the summary and the HTML page rank passages by).
+pub fn passage_cost(p: &serde_json::Value) -> u64 {
+    p["occurrences"].as_array().unwrap()[1..]
+        .iter()
+        .map(|o| o["end"].as_u64().unwrap() - o["start"].as_u64().unwrap())
+        .sum()
+}
