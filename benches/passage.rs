@@ -105,6 +105,26 @@ fn scale_bench(c: &mut Criterion) {
             })
         });
     }
+    // Two editions of one long text, two words in a row changed every 40
+    // (too dense to step over): one chain of seeds whose runs are refined
+    // one after another; the time per word should stay flat.
+    for n in [100_000usize, 1_000_000] {
+        let a: Vec<String> = words(3, n).split(' ').map(str::to_owned).collect();
+        let b: Vec<String> = a
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i % 40 >= 38 { format!("x{i}") } else { w.clone() })
+            .collect();
+        let (a, b) = (a.join(" "), b.join(" "));
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("two editions of {n} words, dense edits"), |bench| {
+            bench.iter(|| {
+                let groups =
+                    find_in_texts(&[&a, &b], &PassageOptions::default(), &TextOptions::default());
+                black_box(groups.len())
+            })
+        });
+    }
     g.finish();
 }
 

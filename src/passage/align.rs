@@ -661,12 +661,18 @@ pub fn refine_pair(
         // where the words agree again on its diagonal (a chain's seeds span
         // runs that edits too dense to step over split, and refining only
         // its two ends would lose the runs between), then the last seed.
+        // The extents this chain adds are disjoint and each ends at or
+        // before the next place tried, so of them only the last can cover
+        // a place (a linear walk, not one search of all per place).
+        let before = tried.len();
         let mut next = Some(c.first);
         while let Some((pa, pb)) = next.take() {
             if (pa, pb) != c.last {
                 next = Some(c.last);
             }
-            let covering = active.iter().chain(&tried).find(|t| t.covers(pa, pb));
+            let own = tried[before..].last();
+            let covering =
+                active.iter().chain(&tried[..before]).chain(own).find(|t| t.covers(pa, pb));
             if let Some(t) = covering {
                 if let Some(p) = next_agreement(t, c.last.0, ta, tb, opts.k as u32) {
                     next = Some(p);

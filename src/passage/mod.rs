@@ -207,6 +207,11 @@ impl Refined {
         for c in &copies {
             let (a, b) = (c[0].a, c[0].b);
             let (Some(ranges), Some(wb)) = (self.class_ranges.get(&a), words(b)) else { continue };
+            // A class is a 64-bit hash of the words: a member whose words
+            // cannot hold the places (a collision) takes none.
+            if ranges.iter().any(|r| r.1 as usize > wb.spans.len()) {
+                continue;
+            }
             let ranges = ranges.clone();
             self.record(b, wb, &ranges);
             self.copied.push((a, b));
