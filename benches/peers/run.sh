@@ -104,8 +104,11 @@ for tool in $TOOLS; do
         continue
     fi
     if [ "$tool" = neardup ]; then
-        # Near-duplicate documents only, as the peers do: no passage search.
-        cmd=("$NEARDUP" scan "$INPUT" --no-passages --no-timing -q -o "$OUT/$tool.clusters")
+        # Near-duplicate documents only, as the peers do: no passage search,
+        # and clusters as connected components (the peers use union-find;
+        # neardup's default, leader clustering, never chains past the
+        # threshold and so gives other clusters).
+        cmd=("$NEARDUP" scan "$INPUT" --no-passages --cluster components --no-timing -q -o "$OUT/$tool.clusters")
     else
         cmd=("$PY" "$HERE/peer.py" "$tool" "$INPUT" "$OUT/$tool.clusters")
     fi
