@@ -77,8 +77,15 @@ pub struct PassageGroup {
     /// text after the last word): with the spaces and punctuation up to
     /// there, the bytes `--strip-repeats` removes for a later copy.
     pub next_word: Vec<u32>,
-    /// For each occurrence, its length in words.
-    pub lengths: Vec<u32>,
+}
+
+/// Byte offsets of a word range: where its first word starts, and where
+/// its last word ends and the word after it starts (or the text ends).
+type RangeBytes = (u32, (u32, u32));
+
+fn range_bytes(w: &DocWords, start: u32, end: u32) -> RangeBytes {
+    let next = w.spans.get(end as usize).map_or(w.len, |s| s.start);
+    (w.spans[start as usize].start, (w.spans[end as usize - 1].end, next))
 }
 
 /// Refined matches and the byte offsets of their ends, collected batch by
@@ -97,9 +104,9 @@ pub struct Refined {
     /// Tandems found inside each document (by rank), for the matches
     /// across documents refined later.
     tandems: HashMap<Rank, Vec<align::Tandem>>,
-    /// First rank of each class of documents with the same words → its
-    /// second rank (see [`CanonicalOrder`]).
-    second: HashMap<Rank, Rank>,
+    /// First rank of each class of documents with the same words (see
+    /// [`CanonicalOrder`]; its second member has the next rank).
+    class_firsts: std::collections::HashSet<Rank>,
     /// First rank of a class → the word ranges its first two members share
     /// (either side of their matches), whose byte offsets are recorded in
     /// every member that took them.
@@ -112,17 +119,25 @@ pub struct Refined {
 impl Refined {
     /// Nothing refined yet, for documents in `order`.
     pub fn new(order: &CanonicalOrder) -> Refined {
-        let second = order.classes.iter().map(|c| (c.ranks.0, Rank(c.ranks.0.0 + 1))).collect();
-        Refined { second, ..Refined::default() }
+        let class_firsts = order.classes.iter().map(|c| c.ranks.0).collect();
+        Refined { class_firsts, ..Refined::default() }
+    }
+
+    /// Whether `a` and `b` are the first two members of a class.
+    fn first_two(&self, a: Rank, b: Rank) -> bool {
+        b.0 == a.0 + 1 && self.class_firsts.contains(&a)
     }
 
     /// Records the byte offsets of the ends of `ranges` in document `r`.
     fn record(&mut self, r: Rank, w: &DocWords, ranges: &[(u32, u32)]) {
         for &(start, end) in ranges {
-            let next = w.spans.get(end as usize).map_or(w.len, |s| s.start);
-            self.starts.push(((r, start), w.spans[start as usize].start));
-            self.ends.push(((r, end), (w.spans[end as usize - 1].end, next)));
+            self.push_ends(r, range_bytes(w, start, end), (start, end));
         }
+    }
+
+    fn push_ends(&mut self, r: Rank, (start, end): RangeBytes, words: (u32, u32)) {
+        self.starts.push(((r, words.0), start));
+        self.ends.push(((r, words.1), end));
     }
 
     /// Refines `candidates` (chains sorted by document pair, then by first
@@ -158,24 +173,17 @@ impl Refined {
                 tandems.get(&b).map_or(&none[..], Vec::as_slice),
             );
             align::refine_pair(chains, &wa.hashes, &wb.hashes, opts, known, &mut found, &mut ms);
-            let next = |w: &DocWords, i: u32| w.spans.get(i as usize).map_or(w.len, |s| s.start);
             let with_bytes = ms
                 .into_iter()
                 .map(|r| {
-                    let bytes = [
-                        wa.spans[r.a_start as usize].start,
-                        wa.spans[r.a_end as usize - 1].end,
-                        wb.spans[r.b_start as usize].start,
-                        wb.spans[r.b_end as usize - 1].end,
-                        next(wa, r.a_end),
-                        next(wb, r.b_end),
-                    ];
+                    let bytes =
+                        (range_bytes(wa, r.a_start, r.a_end), range_bytes(wb, r.b_start, r.b_end));
                     (r, bytes)
                 })
                 .collect::<Vec<_>>();
             (with_bytes, found)
         };
-        let mut found: Vec<(align::Match, [u32; 6])> = Vec::new();
+        let mut found: Vec<(align::Match, (RangeBytes, RangeBytes))> = Vec::new();
         let done: Vec<_> = inside.par_iter().map(|c| (c[0].a, run(c, &self.tandems))).collect();
         for (doc, (ms, tandems)) in done {
             found.extend(ms);
@@ -184,25 +192,24 @@ impl Refined {
             }
         }
         let done: Vec<_> = across.par_iter().map(|c| run(c, &self.tandems).0).collect();
-        found.extend(done.into_iter().flatten());
-        // The first two members of a class: the places either one has, in
-        // both (their words are the same), for the members past them.
-        for c in &across {
+        for (c, ms) in across.iter().zip(done) {
+            // The first two members of a class: the places either one has,
+            // in both (their words are the same), for the members past them.
             let (a, b) = (c[0].a, c[0].b);
-            if self.second.get(&a) != Some(&b) {
-                continue;
+            if self.first_two(a, b)
+                && let (Some(wa), Some(wb)) = (words(a), words(b))
+            {
+                let mut ranges: Vec<(u32, u32)> = ms
+                    .iter()
+                    .flat_map(|(m, _)| [(m.a_start, m.a_end), (m.b_start, m.b_end)])
+                    .collect();
+                ranges.sort_unstable();
+                ranges.dedup();
+                self.record(a, wa, &ranges);
+                self.record(b, wb, &ranges);
+                self.class_ranges.insert(a, ranges);
             }
-            let (Some(wa), Some(wb)) = (words(a), words(b)) else { continue };
-            let mut ranges: Vec<(u32, u32)> = found
-                .iter()
-                .filter(|(m, _)| (m.a, m.b) == (a, b))
-                .flat_map(|(m, _)| [(m.a_start, m.a_end), (m.b_start, m.b_end)])
-                .collect();
-            ranges.sort_unstable();
-            ranges.dedup();
-            self.record(a, wa, &ranges);
-            self.record(b, wb, &ranges);
-            self.class_ranges.insert(a, ranges);
+            found.extend(ms);
         }
         for c in &copies {
             let (a, b) = (c[0].a, c[0].b);
@@ -216,11 +223,9 @@ impl Refined {
             self.record(b, wb, &ranges);
             self.copied.push((a, b));
         }
-        for (r, b) in found {
-            self.starts.push(((r.a, r.a_start), b[0]));
-            self.starts.push(((r.b, r.b_start), b[2]));
-            self.ends.push(((r.a, r.a_end), (b[1], b[4])));
-            self.ends.push(((r.b, r.b_end), (b[3], b[5])));
+        for (r, (in_a, in_b)) in found {
+            self.push_ends(r.a, in_a, (r.a_start, r.a_end));
+            self.push_ends(r.b, in_b, (r.b_start, r.b_end));
             self.matches.push(r);
         }
     }
@@ -235,13 +240,13 @@ impl Refined {
         }
         let mut places: Vec<(Rank, u32, u32)> = matches
             .iter()
-            .filter(|m| self.second.get(&m.a) == Some(&m.b) && self.class_ranges.contains_key(&m.a))
+            .filter(|m| self.first_two(m.a, m.b) && self.class_ranges.contains_key(&m.a))
             .flat_map(|m| [(m.a, m.a_start, m.a_end), (m.a, m.b_start, m.b_end)])
             .collect();
         places.par_sort_unstable();
         places.dedup();
         let mut members: Vec<(Rank, Rank)> = self.copied.clone();
-        members.extend(self.class_ranges.keys().map(|&a| (a, self.second[&a])));
+        members.extend(self.class_ranges.keys().map(|&a| (a, Rank(a.0 + 1))));
         members.sort_unstable();
         for (a, b) in members {
             let from = places.partition_point(|p| p.0 < a);
@@ -283,20 +288,19 @@ impl Refined {
         let mut out: Vec<PassageGroup> = group::groups(&matches)
             .par_iter()
             .map(|g| {
-                let mut occ: Vec<(DocId, Span, u32, u32)> = g
+                let mut occ: Vec<(DocId, Span, u32)> = g
                     .iter()
                     .map(|o| {
                         let start = find(&self.starts, (o.doc, o.start));
                         let (end, next) = find(&self.ends, (o.doc, o.end));
-                        (order.doc(o.doc), Span { start, end }, next, o.end - o.start)
+                        (order.doc(o.doc), Span { start, end }, next)
                     })
                     .collect();
                 occ.sort_unstable();
                 PassageGroup {
                     words: g.iter().map(|o| o.end - o.start).max().unwrap_or(0) as usize,
-                    occurrences: occ.iter().map(|&(d, s, _, _)| (d, s)).collect(),
+                    occurrences: occ.iter().map(|&(d, s, _)| (d, s)).collect(),
                     next_word: occ.iter().map(|o| o.2).collect(),
-                    lengths: occ.iter().map(|o| o.3).collect(),
                 }
             })
             .collect();

@@ -229,8 +229,8 @@ impl Pending<'_> {
             let o = &g.occurrences[0];
             wanted.entry(o.doc).or_default().previews.push((i, o.span));
         }
-        for (&d, copies) in &candidates {
-            wanted.entry(d).or_default().copies = copies.clone();
+        for (d, copies) in candidates {
+            wanted.entry(d).or_default().copies = copies;
         }
         let mut within = SpansByDoc::new();
         if !wanted.is_empty() {
