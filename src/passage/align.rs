@@ -753,19 +753,15 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
     // Pairs of documents with the same words whose matches come in both
     // directions (see `refine_pair`): joining in the order of `a` is not
     // symmetric, so their joined matches are given both directions too.
+    // A pair's matches are sorted and unique and mirroring is its own
+    // inverse, so they are symmetric when each one's mirror is among them
+    // (checked in place: no set of all pairs, which has millions of entries
+    // when many documents share a passage at the same offsets).
     let key = |m: &Match| (m.a, m.b, m.a_start, m.b_start, m.a_end, m.b_end);
-    let symmetric: std::collections::HashSet<(Rank, Rank)> = matches
-        .chunk_by(|x, y| (x.a, x.b) == (y.a, y.b))
-        .filter(|c| c[0].a != c[0].b)
-        .filter(|c| {
-            let mut m: Vec<Match> = c.iter().map(Match::mirrored).collect();
-            m.sort_unstable_by_key(key);
-            m == *c
-        })
-        .map(|c| (c[0].a, c[0].b))
-        .collect();
-    // Each pair of documents on its own (a match only ever follows one of
-    // its own pair), pairs in parallel, results in pair order.
+    let symmetric = |c: &[Match]| {
+        c[0].a != c[0].b
+            && c.iter().all(|m| c.binary_search_by_key(&key(&m.mirrored()), key).is_ok())
+    };
     let pairs: Vec<&[Match]> = matches.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)).collect();
     let join_pair = |matches: &[Match]| -> Vec<Match> {
         let mut out: Vec<Match> = Vec::with_capacity(matches.len());
@@ -810,12 +806,20 @@ pub fn join_adjacent(mut matches: Vec<Match>, gap: u32, k: u32) -> Vec<Match> {
         }
         out
     };
-    let mut out: Vec<Match> = pairs.par_iter().flat_map_iter(|p| join_pair(p)).collect();
-    if !symmetric.is_empty() {
-        let mirrored: Vec<Match> =
-            out.iter().filter(|m| symmetric.contains(&(m.a, m.b))).map(Match::mirrored).collect();
-        out.extend(mirrored);
-    }
+    let mut out: Vec<Match> = pairs
+        .par_iter()
+        .flat_map_iter(|p| {
+            let mut out = join_pair(p);
+            if symmetric(p) {
+                // One that is its own mirror is there already; the
+                // mirror of another one may be too (the dedup below).
+                let mirrored: Vec<Match> =
+                    out.iter().filter_map(|m| Some(m.mirrored()).filter(|r| r != m)).collect();
+                out.extend(mirrored);
+            }
+            out
+        })
+        .collect();
     out.par_sort_unstable();
     out.dedup();
     out

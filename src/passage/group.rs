@@ -47,55 +47,79 @@ fn same_place(x: &Occurrence, y: &Occurrence) -> bool {
 
 /// Groups `matches` into passages: each a sorted list of at least two
 /// occurrences; the list of groups is sorted by its first occurrence.
+///
+/// Linear after one sort of the occurrences: union-find runs over the
+/// distinct places (a footer shared by a million documents is a million
+/// places, however many matches join them), and the members of each group
+/// are collected by a counting sort on their root, already in place order.
 pub fn groups(matches: &[Match]) -> Vec<Vec<Occurrence>> {
-    let mut nodes: Vec<Occurrence> = Vec::with_capacity(matches.len() * 2);
-    for m in matches {
-        nodes.push(Occurrence { doc: m.a, start: m.a_start, end: m.a_end });
-        nodes.push(Occurrence { doc: m.b, start: m.b_start, end: m.b_end });
-    }
-    // Sort node indices by place so that overlaps are neighbours.
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.par_sort_unstable_by_key(|&i| (nodes[i], i));
-    let mut uf = UnionFind::new(nodes.len());
-    for e in 0..matches.len() {
-        uf.union(2 * e as u32, 2 * e as u32 + 1);
-    }
-    // Equal places are one node; a place is compared only with the places
-    // that start within a fifth of its length after it (no later one can
-    // overlap it by 80 %), so the cost is O(n log n) plus those neighbours.
-    let mut distinct: Vec<usize> = Vec::with_capacity(order.len());
-    for &i in &order {
-        match distinct.last() {
-            Some(&j) if nodes[j] == nodes[i] => uf.union(i as u32, j as u32),
-            _ => distinct.push(i),
+    // Every occurrence with the node it is (2e and 2e + 1 for match e),
+    // sorted by place so that equal and overlapping places are neighbours.
+    let mut sorted: Vec<(Occurrence, u32)> = matches
+        .iter()
+        .enumerate()
+        .flat_map(|(e, m)| {
+            let e = 2 * e as u32;
+            [
+                (Occurrence { doc: m.a, start: m.a_start, end: m.a_end }, e),
+                (Occurrence { doc: m.b, start: m.b_start, end: m.b_end }, e + 1),
+            ]
+        })
+        .collect();
+    sorted.par_sort_unstable();
+    // Distinct places, in place order, and the place of each node.
+    let mut places: Vec<Occurrence> = Vec::new();
+    let mut place_of: Vec<u32> = vec![0; sorted.len()];
+    for &(o, node) in &sorted {
+        if places.last() != Some(&o) {
+            places.push(o);
         }
+        place_of[node as usize] = places.len() as u32 - 1;
     }
-    for (x, &i) in distinct.iter().enumerate() {
-        let ni = nodes[i];
-        for &j in &distinct[x + 1..] {
-            let nj = nodes[j];
-            if nj.doc != ni.doc || 5 * u64::from(nj.start - ni.start) > u64::from(ni.len()) {
+    drop(sorted);
+    let mut uf = UnionFind::new(places.len());
+    for edge in place_of.chunks_exact(2) {
+        uf.union(edge[0], edge[1]);
+    }
+    drop(place_of);
+    // A place is compared only with the places that start within a fifth
+    // of its length after it (no later one can overlap it by 80 %), so the
+    // cost is those neighbours.
+    for (x, p) in places.iter().enumerate() {
+        for (y, q) in places.iter().enumerate().skip(x + 1) {
+            if q.doc != p.doc || 5 * u64::from(q.start - p.start) > u64::from(p.len()) {
                 break;
             }
-            if same_place(&ni, &nj) {
-                uf.union(i as u32, j as u32);
+            if same_place(p, q) {
+                uf.union(x as u32, y as u32);
             }
         }
     }
-    // Collect members per root, in place order.
-    let mut by_root: Vec<(u32, u32)> =
-        order.iter().enumerate().map(|(x, &i)| (uf.find(i as u32), x as u32)).collect();
-    by_root.par_sort_unstable();
-    let mut out: Vec<Vec<Occurrence>> = by_root
-        .chunk_by(|x, y| x.0 == y.0)
-        .map(|members| {
-            let occ = members.iter().map(|&(_, x)| nodes[order[x as usize]]);
-            // occ is sorted by (doc, start): within one group, overlapping
-            // occurrences in a document are one place (their union), so
-            // that no byte counts twice and strip-repeats never cuts into
-            // a first occurrence.
+    // Members per root in place order: a counting sort on the root.
+    let roots: Vec<u32> = (0..places.len() as u32).map(|x| uf.find(x)).collect();
+    let mut first = vec![0u32; places.len() + 1];
+    for &r in &roots {
+        first[r as usize + 1] += 1;
+    }
+    for r in 0..places.len() {
+        first[r + 1] += first[r];
+    }
+    let mut next = first.clone();
+    let mut members: Vec<Occurrence> =
+        vec![Occurrence { doc: Rank(0), start: 0, end: 0 }; places.len()];
+    for (p, &r) in places.iter().zip(&roots) {
+        members[next[r as usize] as usize] = *p;
+        next[r as usize] += 1;
+    }
+    let mut out: Vec<Vec<Occurrence>> = first
+        .windows(2)
+        .filter(|w| w[1] - w[0] >= 2)
+        .map(|w| {
+            // Within one group, overlapping occurrences in a document are
+            // one place (their union), so that no byte counts twice and
+            // strip-repeats never cuts into a first occurrence.
             let mut merged: Vec<Occurrence> = Vec::new();
-            for o in occ {
+            for &o in &members[w[0] as usize..w[1] as usize] {
                 match merged.last_mut() {
                     Some(last) if last.doc == o.doc && o.start < last.end => {
                         last.end = last.end.max(o.end);
