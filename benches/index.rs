@@ -141,6 +141,7 @@ fn lsh_bench(c: &mut Criterion) {
                 },
                 threshold: 0.8,
                 rank: None,
+                defer: false,
             };
             let what = if near_copies { "near-copies" } else { "shared header" };
             g.throughput(Throughput::Elements(u64::from(n)));

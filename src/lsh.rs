@@ -29,13 +29,21 @@
 //! deduplicated across bands.
 //!
 //! **Cost.** O(n · bands · log n) for the sort, plus for each large bucket
-//! its size (collapse) and the pairs it compares. Worst case: a bucket whose
-//! m distinct members are all within about the threshold of each other (for
-//! example templated pages at Jaccard 0.74 when the threshold is 0.8), where
-//! no split separates them: m²/2 signature comparisons, which is also the
-//! number of pairs verification would have to judge. Buckets of identical
+//! its size (collapse) and the pairs it compares. Buckets of identical
 //! documents cost m; buckets of documents that share one band by chance
-//! (a common header) split into small parts at once.
+//! (a common header) split into small parts at once. A bucket whose m
+//! distinct members are all near the threshold of each other (near-copies
+//! at Jaccard 0.87, templated pages at 0.74 when the threshold is 0.8),
+//! where no split separates them, would give m²/2 "maybe" pairs for the
+//! exact check. With exact verification it is deferred instead once its
+//! maybe pairs pass [`deferral_budget`] (4 per member): the exact check
+//! keeps its members' shingle sets and compares the bucket once every
+//! pair can be decided ([`deferred_pairs`]), one check per member and
+//! group it joins. Near-copies then cost about m checks; only members
+//! that no other member accepts still cost one check per earlier group
+//! (or leader), the price of an exact answer when the estimates cannot
+//! decide. Without exact verification every verdict is certain or no, so
+//! nothing is deferred.
 
 use rayon::prelude::*;
 
@@ -252,6 +260,17 @@ pub struct LargeBuckets<'a, S, F> {
     /// every group it may join, so that the group's likely leader has an
     /// edge to it; `None`: content order (connected components).
     pub rank: Option<&'a [u32]>,
+    /// Whether a large bucket whose "maybe" pairs pass
+    /// [`deferral_budget`] may be left to the exact check
+    /// ([`Candidates::deferred`]) instead of giving them all.
+    pub defer: bool,
+}
+
+/// The "maybe" pairs a large bucket of `m` distinct members may give
+/// before it is deferred ([`LargeBuckets::defer`]): four per member, so
+/// the pairs a deferrable bucket gives stay linear in its size.
+pub fn deferral_budget(m: usize) -> usize {
+    4 * m
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and unique, from the band
@@ -271,6 +290,7 @@ where
     let num_perm = large.signatures.iter().map(|s| s.as_ref().len()).max().unwrap_or(0);
     let split = BucketSplit::new(large.threshold, num_perm.saturating_sub(params.rows));
     let splits = std::sync::atomic::AtomicU64::new(0);
+    let deferred = std::sync::Mutex::new(Vec::<Vec<u32>>::new());
     let mut pairs: Vec<u64> = (0..params.bands)
         .into_par_iter()
         .flat_map_iter(|b| {
@@ -287,25 +307,42 @@ where
             buckets
                 .into_par_iter()
                 .flat_map_iter(|bucket| {
-                    let mut out = Vec::new();
+                    let mut out = Out::default();
                     if bucket.len() <= FULL_BUCKET {
-                        all_pairs(bucket.iter().map(|x| x.1), &mut out);
+                        all_pairs(bucket.iter().map(|x| x.1), &mut out.pairs);
                     } else {
                         let members: Vec<u32> = bucket.iter().map(|x| x.1).collect();
                         let n = large_bucket(&members, &free, split, large, &mut out);
                         splits.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                     }
-                    out
+                    if !out.deferred.is_empty() {
+                        deferred.lock().expect("BUG: poisoned").append(&mut out.deferred);
+                    }
+                    out.pairs
                 })
                 .collect::<Vec<u64>>()
         })
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
+    // The same members often fill one bucket in several bands: each list
+    // once, in a fixed order (whatever order the tasks finished in).
+    let mut deferred = deferred.into_inner().expect("BUG: poisoned");
+    deferred.par_sort_unstable();
+    deferred.dedup();
     Candidates {
         pairs: pairs.into_iter().map(|p| (DocId((p >> 32) as u32), DocId(p as u32))).collect(),
         splits: splits.into_inner(),
+        deferred,
     }
+}
+
+/// What one bucket gives: pairs, and the member lists left to the exact
+/// check.
+#[derive(Default)]
+struct Out {
+    pairs: Vec<u64>,
+    deferred: Vec<Vec<u32>>,
 }
 
 /// The result of [`candidates`].
@@ -315,6 +352,56 @@ pub struct Candidates {
     pub pairs: Vec<(DocId, DocId)>,
     /// Large buckets (and parts) that were split by sub-bands.
     pub splits: u64,
+    /// Large buckets (or parts) with more "maybe" pairs than
+    /// [`deferral_budget`] allows (only with [`LargeBuckets::defer`]):
+    /// their distinct members in the order they are to be compared,
+    /// sorted and unique. None of their pairs is in `pairs`: the exact
+    /// check gives them with [`deferred_pairs`], once it knows which
+    /// "maybe" pairs are accepted.
+    pub deferred: Vec<Vec<u32>>,
+}
+
+/// The accepted pairs of a deferred bucket ([`Candidates::deferred`]),
+/// `a < b`, every pair it compares decided by `accept`.
+///
+/// For connected components (`leaders` false) it is the comparison of
+/// large buckets with nothing left to chance: a member joins each group of
+/// members through the first one it is accepted with (tried from the
+/// group's first member on), which keeps the components of all pairs. For
+/// leader clustering (`leaders` true, members in keep priority) it is the
+/// greedy walk itself inside the bucket: each member is compared with
+/// every member before it that no earlier one took (the bucket's leaders),
+/// gets a pair with each that accepts it, and becomes a leader if none
+/// does; inside the bucket that is what leader clustering over all its
+/// pairs decides. Either way the cost is one check per member and group
+/// (or leader), not per pair: linear for a bucket of near-copies, whose
+/// "maybe" pairs were quadratic.
+pub fn deferred_pairs(
+    members: &[u32],
+    leaders: bool,
+    accept: impl Fn(DocId, DocId) -> bool,
+) -> Vec<(DocId, DocId)> {
+    let ordered = |a: u32, b: u32| (DocId(a.min(b)), DocId(a.max(b)));
+    let mut out: Vec<u64> = Vec::new();
+    if leaders {
+        let mut leads: Vec<u32> = Vec::new();
+        for &b in members {
+            let before = out.len();
+            for &l in &leads {
+                let (x, y) = ordered(l, b);
+                if accept(x, y) {
+                    out.push(pair(l, b));
+                }
+            }
+            if out.len() == before {
+                leads.push(b);
+            }
+        }
+    } else {
+        let link = |a, b| if accept(a, b) { Link::Certain } else { Link::No };
+        linked_pairs(members, &link, false, usize::MAX, &mut out);
+    }
+    out.into_iter().map(|p| (DocId((p >> 32) as u32), DocId(p as u32))).collect()
 }
 
 #[inline]
@@ -338,7 +425,7 @@ fn large_bucket<S, F>(
     free: &[usize],
     split: Option<BucketSplit>,
     large: &LargeBuckets<'_, S, F>,
-    out: &mut Vec<u64>,
+    out: &mut Out,
 ) -> u64
 where
     S: AsRef<[u32]> + Sync,
@@ -355,7 +442,7 @@ where
     let mut distinct: Vec<u32> = Vec::new();
     for same in by_content.chunk_by(|x, y| x.0 == y.0) {
         let first = same[0].1;
-        out.extend(same[1..].iter().map(|x| pair(first, x.1)));
+        out.pairs.extend(same[1..].iter().map(|x| pair(first, x.1)));
         distinct.push(first);
     }
     split_or_compare(&distinct, free, split, large, out)
@@ -365,11 +452,20 @@ where
 /// every pair that is certain or may be accepted, except pairs inside a
 /// group already joined by certain pairs. With `heads`, the pair with the
 /// first member of a group is emitted whenever it may be accepted, even
-/// when another member of the group is certain.
-fn linked_pairs<F>(members: &[u32], link: &F, heads: bool, out: &mut Vec<u64>)
+/// when another member of the group is certain. Gives up as soon as it
+/// has emitted more than `budget` "maybe" pairs, and returns whether it
+/// got to the end (what it emitted is then all it emits).
+fn linked_pairs<F>(
+    members: &[u32],
+    link: &F,
+    heads: bool,
+    budget: usize,
+    out: &mut Vec<u64>,
+) -> bool
 where
     F: Fn(DocId, DocId) -> Link,
 {
+    let mut maybes = 0usize;
     // Groups of members joined by certain links (merged groups leave an
     // empty list behind).
     let mut groups: Vec<Vec<u32>> = Vec::new();
@@ -401,9 +497,14 @@ where
                 }
             }
             if !certain {
+                maybes += maybe.len();
                 out.append(&mut maybe);
             } else if heads {
+                maybes += usize::from(head.is_some());
                 out.extend(head);
+            }
+            if maybes > budget {
+                return false;
             }
         }
         match joined.split_first() {
@@ -417,6 +518,7 @@ where
             }
         }
     }
+    true
 }
 
 /// Distinct members, in content order: compared directly or split further.
@@ -426,20 +528,22 @@ fn split_or_compare<S, F>(
     free: &[usize],
     split: Option<BucketSplit>,
     large: &LargeBuckets<'_, S, F>,
-    out: &mut Vec<u64>,
+    out: &mut Out,
 ) -> u64
 where
     S: AsRef<[u32]> + Sync,
     F: Fn(DocId, DocId) -> Link + Sync,
 {
-    let compare = |out: &mut Vec<u64>| {
-        match large.rank {
-            None => linked_pairs(distinct, &large.link, false, out),
-            Some(rank) => {
-                let mut by_rank = distinct.to_vec();
-                by_rank.sort_unstable_by_key(|&d| rank[d as usize]);
-                linked_pairs(&by_rank, &large.link, true, out);
-            }
+    let compare = |out: &mut Out| {
+        let mut order = distinct.to_vec();
+        if let Some(rank) = large.rank {
+            order.sort_unstable_by_key(|&d| rank[d as usize]);
+        }
+        let budget = if large.defer { deferral_budget(order.len()) } else { usize::MAX };
+        let before = out.pairs.len();
+        if !linked_pairs(&order, &large.link, large.rank.is_some(), budget, &mut out.pairs) {
+            out.pairs.truncate(before);
+            out.deferred.push(order);
         }
         0
     };
@@ -608,8 +712,14 @@ mod tests {
         accept: impl Fn(DocId, DocId) -> bool,
     ) -> (Vec<(DocId, DocId)>, u64) {
         let content = content_of(sigs);
-        let large =
-            LargeBuckets { signatures: sigs, content: &content, link, threshold: 0.8, rank: None };
+        let large = LargeBuckets {
+            signatures: sigs,
+            content: &content,
+            link,
+            threshold: 0.8,
+            rank: None,
+            defer: false,
+        };
         let c = candidates(&keys_of(sigs, p), p, &large);
         (c.pairs.into_iter().filter(|&(a, b)| accept(a, b)).collect(), c.splits)
     }
@@ -771,6 +881,60 @@ mod tests {
         }
     }
 
+    /// Template pages at about 0.74 are "maybe" to the three-way verdict:
+    /// with `defer` their large buckets pass the budget and are left to
+    /// the exact check, which (decided here by the estimate) gives the
+    /// naive components from pairs linear in the documents, while the path
+    /// without deferral gives every maybe pair.
+    #[test]
+    fn maybe_dense_buckets_are_deferred_and_keep_the_naive_components() {
+        let p = LshParams::optimal(0.8, 128);
+        let sigs = template_collection(300, 100, 1);
+        let est = |a: DocId, b: DocId| jaccard_estimate(&sigs[a.index()], &sigs[b.index()]);
+        let three = |a, b| match est(a, b) {
+            e if e >= 0.9 => Link::Certain,
+            e if e >= 0.66 => Link::Maybe,
+            _ => Link::No,
+        };
+        let accept = |a, b| est(a, b) >= 0.8;
+        let content = content_of(&sigs);
+        let keys = keys_of(&sigs, &p);
+        let want = comps(sigs.len(), &naive(&keys, p.bands, accept));
+        let run = |defer: bool| {
+            let large = LargeBuckets {
+                signatures: &sigs[..],
+                content: &content,
+                link: three,
+                threshold: 0.8,
+                rank: None,
+                defer,
+            };
+            candidates(&keys, &p, &large)
+        };
+        let full = run(false);
+        assert!(full.deferred.is_empty());
+        let deferred = run(true);
+        assert!(!deferred.deferred.is_empty(), "no bucket was deferred");
+        assert!(deferred.deferred.iter().all(|m| m.len() > FULL_BUCKET));
+        let mut got: Vec<(DocId, DocId)> = deferred.pairs.clone();
+        for members in &deferred.deferred {
+            let pairs = deferred_pairs(members, false, accept);
+            assert!(pairs.iter().all(|&(a, b)| a < b && accept(a, b)));
+            got.extend(pairs);
+        }
+        got.retain(|&(a, b)| accept(a, b));
+        assert_eq!(comps(sigs.len(), &got), want);
+        let kept_full: Vec<(DocId, DocId)> =
+            full.pairs.iter().copied().filter(|&(a, b)| accept(a, b)).collect();
+        assert_eq!(comps(sigs.len(), &kept_full), want);
+        assert!(
+            got.len() < full.pairs.len() / 4 && got.len() < 4 * sigs.len(),
+            "{} pairs deferred, {} without",
+            got.len(),
+            full.pairs.len()
+        );
+    }
+
     #[test]
     fn split_keeps_pairs_at_the_threshold() {
         let s = BucketSplit::new(0.8, 118).unwrap();
@@ -818,7 +982,7 @@ mod tests {
                 let mut members: Vec<u32> = (0..n).collect();
                 members.sort_by_key(|&d| fmix64(u64::from(d) ^ seed));
                 let mut out = Vec::new();
-                linked_pairs(&members, &link, heads, &mut out);
+                linked_pairs(&members, &link, heads, usize::MAX, &mut out);
                 let got: Vec<(DocId, DocId)> =
                     out.iter().map(|&p| (DocId((p >> 32) as u32), DocId(p as u32))).collect();
                 prop_assert!(got.iter().all(|&(a, b)| a < b && link(a, b) != Link::No));
@@ -846,6 +1010,44 @@ mod tests {
                 }
             }
 
+            /// A deferred bucket against all its pairs: for components the
+            /// same components, for leaders (members in keep priority) the
+            /// same leader clusters as over every accepted pair.
+            #[test]
+            fn deferred_pairs_equal_all_pairs(
+                n in 1u32..40,
+                seed in any::<u64>(),
+                accepted in 0u64..100,
+            ) {
+                let accept = |a: DocId, b: DocId| {
+                    fmix64(seed ^ (u64::from(a.0) << 32 | u64::from(b.0))) % 100 < accepted
+                };
+                let mut members: Vec<u32> = (0..n).collect();
+                members.sort_by_key(|&d| fmix64(u64::from(d) ^ seed));
+                let mut all = Vec::new();
+                for a in 0..n {
+                    for b in a + 1..n {
+                        if accept(DocId(a), DocId(b)) {
+                            all.push((DocId(a), DocId(b)));
+                        }
+                    }
+                }
+                let linked = deferred_pairs(&members, false, accept);
+                prop_assert!(linked.iter().all(|&(a, b)| a < b && accept(a, b)));
+                prop_assert_eq!(comps(n as usize, &linked), comps(n as usize, &all));
+                let order: Vec<DocId> = members.iter().map(|&d| DocId(d)).collect();
+                let lead = |pairs: &[(DocId, DocId)]| -> Vec<(DocId, Vec<DocId>)> {
+                    let edges = pairs.iter().map(|&(a, b)| (a, b, 1.0));
+                    crate::cluster::leaders(n as usize, &order, edges, |_, _| None)
+                        .into_iter()
+                        .map(|c| (c.leader, c.members.into_iter().map(|m| m.0).collect()))
+                        .collect()
+                };
+                let greedy = deferred_pairs(&members, true, accept);
+                prop_assert!(greedy.iter().all(|&(a, b)| a < b && accept(a, b)));
+                prop_assert_eq!(lead(&greedy), lead(&all));
+            }
+
             /// Buckets within FULL_BUCKET: sorting finds exactly the naive pairs.
             #[test]
             fn sorted_candidates_equal_naive(
@@ -860,6 +1062,7 @@ mod tests {
                     link: |_, _| Link::Certain,
                     threshold: 0.8,
                     rank: None,
+                    defer: false,
                 };
                 let p = LshParams { bands: 3, rows: 1 };
                 prop_assert_eq!(candidates(&keys, &p, &large).pairs, naive(&keys, 3, |_, _| true));

@@ -33,6 +33,11 @@ pub struct MinHashMethod {
     /// cannot change a connected component, but may decide a leader's
     /// member).
     skip_joined: bool,
+    /// The shingle sets the exact check kept for deferred buckets
+    /// ([`lsh::Candidates::deferred`]), set once it is done: leader
+    /// clustering's second hops among those documents are then decided
+    /// by their exact Jaccard ([`SimilarityMethod::certain`]).
+    deferred_sets: std::sync::OnceLock<HashMap<u32, Box<[u64]>>>,
 }
 
 /// What MinHash keeps per document.
@@ -56,6 +61,7 @@ impl MinHashMethod {
             threshold: cfg.threshold,
             exact: cfg.exact_verify,
             skip_joined: cfg.clustering == crate::cluster::Clustering::Components,
+            deferred_sets: std::sync::OnceLock::new(),
         }
     }
 }
@@ -120,14 +126,16 @@ impl SimilarityMethod for MinHashMethod {
             link: |a, b| evidence.link(a, b),
             threshold: self.threshold,
             rank: input.rank,
+            defer: self.exact,
         };
-        let candidates = lsh::candidates(&keys, lsh, &large).pairs;
+        let lsh::Candidates { pairs: candidates, deferred, .. } =
+            lsh::candidates(&keys, lsh, &large);
         drop(keys);
         drop(content);
         stats.candidate_pairs = candidates.len() as u64;
         let (accepted, check) = evidence.judge(&candidates);
         drop(candidates);
-        Ok(self.near_threshold(input, accepted, &check))
+        Ok(self.near_threshold(input, accepted, &check, deferred))
     }
 
     fn similarity(&self, sketches: &dyn Column, a: DocId, b: DocId) -> f64 {
@@ -136,6 +144,12 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
+        if let Some(sets) = self.deferred_sets.get() {
+            if let (Some(x), Some(y)) = (sets.get(&a.0), sets.get(&b.0)) {
+                let j = verify::exact_jaccard(x, y);
+                return (j >= self.threshold).then_some(j);
+            }
+        }
         let docs: &[MinHashSketch] = column(sketches);
         let (x, y) = (&docs[a.index()], &docs[b.index()]);
         let evidence = verify::Evidence {
@@ -180,20 +194,27 @@ impl MinHashMethod {
     /// The exact checks of MinHash verification: `check` holds the pairs
     /// whose estimate lies within 4σ of the threshold; they are decided by
     /// the exact Jaccard of their shingle sets, rebuilt on a re-read of
-    /// just those documents ([`ExactCheck`]), and join `accepted`.
+    /// just those documents ([`ExactCheck`]), and join `accepted`. The
+    /// members of `deferred` buckets ([`lsh::Candidates::deferred`]) are
+    /// re-read too (as the pair `(d, d)`), and their buckets compared once
+    /// every set is known.
     fn near_threshold<'m>(
         &'m self,
         input: &PairInput<'_>,
         accepted: Vec<VerifiedPair>,
         check: &[(DocId, DocId)],
+        deferred: Vec<Vec<u32>>,
     ) -> MethodPairs<'m> {
         let mut uncertain: Vec<(u32, u32)> = check.iter().map(|&(a, b)| (a.0, b.0)).collect();
+        let mut members: Vec<u32> = deferred.iter().flatten().copied().collect();
+        members.par_sort_unstable();
+        members.dedup();
+        uncertain.extend(members.iter().map(|&d| (d, d)));
+        let mut check = Box::new(ExactCheck::new(self, accepted, input.documents, deferred));
         if uncertain.is_empty() {
-            let mut check = Box::new(ExactCheck::new(self, accepted, input.documents));
             return MethodPairs::Done(check.take_sorted());
         }
         uncertain.sort_by_key(|&(a, b)| (b, a));
-        let check = Box::new(ExactCheck::new(self, accepted, input.documents));
         MethodPairs::Check { pairs: uncertain, check }
     }
 }
@@ -203,39 +224,94 @@ impl MinHashMethod {
 /// cannot change a cluster: it is not checked (leader clustering checks
 /// every pair: it may make a document a member of its leader). Runs come in input order (whatever the thread
 /// count), so what is checked is deterministic.
+///
+/// Deferred buckets ([`lsh::Candidates::deferred`]) keep their members'
+/// sets as they come by and are compared at the end, every pair decided
+/// by its exact Jaccard ([`lsh::deferred_pairs`]). Those sets are what
+/// the check holds beyond the documents waiting for a partner.
 struct ExactCheck<'a> {
     method: &'a MinHashMethod,
     accepted: Vec<VerifiedPair>,
     joined: UnionFind,
     checked: u64,
+    deferred: Vec<Vec<u32>>,
+    kept: HashMap<u32, Box<[u64]>>,
 }
 
 impl<'a> ExactCheck<'a> {
-    fn new(method: &'a MinHashMethod, accepted: Vec<VerifiedPair>, documents: usize) -> Self {
+    fn new(
+        method: &'a MinHashMethod,
+        accepted: Vec<VerifiedPair>,
+        documents: usize,
+        deferred: Vec<Vec<u32>>,
+    ) -> Self {
         let mut joined = UnionFind::new(documents);
         for p in &accepted {
             joined.union(p.a.0, p.b.0);
         }
-        ExactCheck { method, accepted, joined, checked: 0 }
+        ExactCheck { method, accepted, joined, checked: 0, deferred, kept: HashMap::new() }
     }
 
-    /// The accepted pairs sorted by `(a, b)`, each scored by its exact
-    /// Jaccard where checked, else by its estimate.
+    /// The deferred buckets' accepted pairs, added to the others.
+    fn compare_deferred(&mut self) {
+        let (kept, threshold) = (&self.kept, self.method.threshold);
+        let leaders = !self.method.skip_joined;
+        let jaccard = |a: DocId, b: DocId| -> Option<f64> {
+            Some(verify::exact_jaccard(kept.get(&a.0)?, kept.get(&b.0)?))
+        };
+        let checks = std::sync::atomic::AtomicU64::new(0);
+        let found: Vec<VerifiedPair> = self
+            .deferred
+            .par_iter()
+            .flat_map_iter(|members| {
+                let accept = |a, b| {
+                    checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    jaccard(a, b).is_some_and(|j| j >= threshold)
+                };
+                lsh::deferred_pairs(members, leaders, accept)
+            })
+            .map(|(a, b)| VerifiedPair { a, b, score: jaccard(a, b).unwrap_or(0.0) })
+            .collect();
+        self.checked += checks.into_inner();
+        self.accepted.extend(found);
+        self.deferred = Vec::new();
+        let kept = std::mem::take(&mut self.kept);
+        if !kept.is_empty() && !self.method.skip_joined {
+            // Leader clustering asks for its second hops; a second run of
+            // the same method (none today) would keep the first sets.
+            let _ = self.method.deferred_sets.set(kept);
+        }
+    }
+
+    /// The accepted pairs sorted by `(a, b)`, each once (a pair a deferred
+    /// bucket gives may also come from a small bucket: the higher score
+    /// is kept), scored by its exact Jaccard where checked, else by its
+    /// estimate.
     fn take_sorted(&mut self) -> Vec<ScoredPair> {
+        self.compare_deferred();
         let mut accepted = std::mem::take(&mut self.accepted);
-        accepted.par_sort_unstable_by_key(|p| (p.a, p.b));
+        accepted.par_sort_unstable_by(|x, y| {
+            (x.a, x.b).cmp(&(y.a, y.b)).then(y.score.total_cmp(&x.score))
+        });
+        accepted.dedup_by_key(|p| (p.a, p.b));
         accepted.into_iter().map(|p| ScoredPair { a: p.a, b: p.b, score: p.score }).collect()
     }
 }
 
 impl PairCheck for ExactCheck<'_> {
     fn check(&mut self, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>) {
+        // (d, d): a member of a deferred bucket, whose set is kept.
+        for &(d, _) in pairs.iter().filter(|p| p.0 == p.1) {
+            if let Some(set) = sets.get(&d) {
+                self.kept.insert(d, set.clone());
+            }
+        }
         let joined = &mut self.joined;
         let skip = self.method.skip_joined;
         let open: Vec<(u32, u32)> = pairs
             .iter()
             .copied()
-            .filter(|&(a, b)| !skip || joined.find(a) != joined.find(b))
+            .filter(|&(a, b)| a != b && (!skip || joined.find(a) != joined.find(b)))
             .collect();
         self.checked += open.len() as u64;
         let threshold = self.method.threshold;
@@ -253,6 +329,7 @@ impl PairCheck for ExactCheck<'_> {
     }
 
     fn finish(mut self: Box<Self>, stats: &mut Stats) -> Vec<ScoredPair> {
+        self.compare_deferred();
         stats.exact_checked_pairs = self.checked;
         self.take_sorted()
     }
