@@ -57,6 +57,12 @@ pub struct Options {
     pub hamming: u32,
     /// SimHash: shingle weights.
     pub weighting: Weighting,
+    /// Leave shingles found in at least this many documents out of the
+    /// sets document similarity compares (MinHash and SimHash alike):
+    /// shared headers, licences and footers. Counted exactly in one more
+    /// read of the input (see [`crate::boilerplate`]). `None`: every
+    /// shingle counts.
+    pub ignore_boilerplate: Option<u32>,
     /// MinHash: decide pairs whose estimate is within 4σ of the threshold by
     /// the exact Jaccard of their shingle sets (one more read of the input,
     /// only of those documents). Off: the estimate decides every pair.
@@ -94,6 +100,7 @@ impl Options {
             method: Method::MinHash,
             hamming: 3,
             weighting: Weighting::Tf,
+            ignore_boilerplate: None,
             exact_verify: true,
             passages: Some(PassageOptions::default()),
             save_stages: None,
@@ -166,6 +173,17 @@ impl Options {
                 "--hamming {} is too large: at most 12 bits (the index needs C(k+3, k) tables)",
                 self.hamming
             ));
+        }
+        if let Some(n) = self.ignore_boilerplate {
+            if n < 2 {
+                return bad(format!(
+                    "--ignore-boilerplate {n} must be at least 2 (documents sharing a shingle)"
+                ));
+            }
+            if self.method == Method::None {
+                return bad("--ignore-boilerplate changes document similarity, which is off:                      drop one of them"
+                    .into());
+            }
         }
         if self.method == Method::None && self.passages.is_none() {
             return bad("nothing to do: both near-duplicates and passages are off".into());

@@ -32,6 +32,7 @@
 //! assert_eq!(jaccard_estimate(&a, &b), 1.0); // case and punctuation do not count
 //! ```
 
+pub mod boilerplate;
 pub mod cluster;
 pub mod config;
 pub mod error;

@@ -137,13 +137,23 @@ fn run(
     let pool = cfg.pool()?;
 
     // The reads follow the plan.
-    let df = if plan.has(Pass::DocumentFrequencies) {
+    let sketch::Frequencies { df, boilerplate } = if plan.has(Pass::DocumentFrequencies) {
         progress.stage("document frequencies");
-        Some(sketch::document_frequencies(cfg, source, &pool, progress)?)
+        let want_df = methods.iter().any(|m| m.needs_document_frequencies());
+        sketch::document_frequencies(cfg, source, &pool, progress, want_df)?
     } else {
-        None
+        sketch::Frequencies { df: None, boilerplate: None }
     };
-    let mut sketches = sketch::sketch_all(cfg, source, methods, df.as_ref(), &pool, progress)?;
+    let boilerplate = boilerplate.filter(|_| !methods.is_empty());
+    let mut sketches = sketch::sketch_all(
+        cfg,
+        source,
+        methods,
+        df.as_ref(),
+        boilerplate.as_ref(),
+        &pool,
+        progress,
+    )?;
     drop(df);
     let mut stats = std::mem::take(&mut sketches.stats);
     if let Some(dir) = &cfg.save_stages {
@@ -165,7 +175,7 @@ fn run(
     // fuses them, else one each.
     let fused = plan.fused(Pass::ExactCheck, Pass::Passages);
     {
-        let mut checks = pending.passes();
+        let mut checks = pending.passes(boilerplate.as_ref());
         let mut passage = passages.as_mut().map(|p| p.pass());
         let mut first: Vec<&mut dyn Reread> =
             checks.iter_mut().map(|p| p as &mut dyn Reread).collect();
@@ -218,6 +228,12 @@ fn run(
             clusters,
             passages: passages_found,
             skipped: std::mem::take(&mut sketches.skipped),
+            boilerplate_only: sketches
+                .docs
+                .iter()
+                .filter(|d| d.boilerplate_only)
+                .map(|d| d.id.clone())
+                .collect(),
             evaluation: None,
         },
         keep_record,

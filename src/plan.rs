@@ -33,7 +33,8 @@ pub struct Later {
 /// One pass over the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
-    /// Document frequencies of shingles, before sketching (SimHash tf-idf).
+    /// Document frequencies of shingles, before sketching (SimHash tf-idf,
+    /// `--ignore-boilerplate`).
     DocumentFrequencies,
     /// The first read: every record parsed and sketched.
     Sketch,
@@ -77,7 +78,8 @@ impl ReadPlan {
         later: Later,
     ) -> ReadPlan {
         let mut reads = Vec::new();
-        if methods.iter().any(|m| m.needs_document_frequencies()) {
+        let boilerplate = cfg.ignore_boilerplate.is_some() && !methods.is_empty();
+        if boilerplate || methods.iter().any(|m| m.needs_document_frequencies()) {
             reads.push(vec![Pass::DocumentFrequencies]);
         }
         reads.push(vec![Pass::Sketch]);
@@ -242,6 +244,11 @@ mod tests {
             [vec![DocumentFrequencies], vec![Sketch]]
         );
         assert_eq!(plan(simhash(Weighting::Tf), Later::default()), [vec![Sketch]]);
+        // --ignore-boilerplate counts shingles before sketching too.
+        assert_eq!(
+            plan(|o| (o.passages, o.ignore_boilerplate) = (None, Some(5)), Later::default()),
+            [vec![DocumentFrequencies], vec![Sketch], vec![ExactCheck]]
+        );
         assert_eq!(
             plan(|o| o.method = Method::None, Later::default()),
             [vec![Sketch], vec![Passages], vec![PassageTexts]]

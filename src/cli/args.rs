@@ -273,6 +273,17 @@ pub struct Common {
     #[arg(long, default_value_t = 3, value_name = "K", allow_negative_numbers = true)]
     pub hamming: u32,
 
+    /// Leave shingles that occur in at least N documents out of document
+    /// similarity (MinHash and SimHash): a shared licence header, cookie
+    /// banner or agency footer then neither makes distinct documents
+    /// near-duplicates nor hides a real pair. Counts each shingle's
+    /// documents exactly in one more read of the input (memory: about 16
+    /// bytes per distinct shingle, twice while merging counts). A document left with no
+    /// shingle is reported as boilerplate-only: kept by dedup, in no
+    /// cluster. Passages are found as without it.
+    #[arg(long, value_name = "N")]
+    pub ignore_boilerplate: Option<u32>,
+
     /// SimHash: shingle weights. tfidf reads the input once more to count
     /// document frequencies, so shingles common to the whole collection
     /// (boilerplate) weigh less.

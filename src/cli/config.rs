@@ -74,6 +74,7 @@ pub fn build(
         MethodArg::Both => Method::Both,
     };
     cfg.hamming = a.hamming;
+    cfg.ignore_boilerplate = a.ignore_boilerplate;
     cfg.exact_verify = a.verify == VerifyArg::Exact;
     cfg.weighting = match a.weighting {
         WeightingArg::Tf => Weighting::Tf,

@@ -46,9 +46,10 @@ pub struct UsageError(pub String);
 
 /// Options of `scan` that `passages` (no document clustering) would
 /// ignore: given to `passages`, they are a usage error.
-const CLUSTERING_OPTIONS: [&str; 14] = [
+const CLUSTERING_OPTIONS: [&str; 15] = [
     "method",
     "hamming",
+    "ignore_boilerplate",
     "weighting",
     "verify",
     "threshold",

@@ -101,9 +101,14 @@ impl SimilarityMethod for MinHashMethod {
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let docs: &[MinHashSketch] = column(input.sketches);
         let lsh = &self.lsh;
+        // A document left out gets no band keys: it is in no bucket.
         let keys: Vec<Box<[u64]>> = docs
             .par_iter()
-            .map(|d| {
+            .enumerate()
+            .map(|(i, d)| {
+                if input.is_left_out(i) {
+                    return Box::default();
+                }
                 let mut k = Vec::with_capacity(lsh.bands);
                 lsh.band_keys(&d.signature, &mut k);
                 k.into_boxed_slice()

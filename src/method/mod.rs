@@ -118,6 +118,16 @@ pub struct PairInput<'a> {
     /// pairs of a large group to link its likely leader to the rest;
     /// `None` with connected components.
     pub rank: Option<&'a [u32]>,
+    /// Documents to compare with none (`--ignore-boilerplate`: nothing but
+    /// boilerplate is left of them), by [`DocId`]; empty: none is.
+    pub left_out: &'a [bool],
+}
+
+impl PairInput<'_> {
+    /// Whether document `d` is compared with none.
+    pub fn is_left_out(&self, d: usize) -> bool {
+        self.left_out.get(d).copied().unwrap_or(false)
+    }
 }
 
 /// What a method found: its verified pairs, or pairs it still has to

@@ -53,7 +53,18 @@ impl SimilarityMethod for SimHashMethod {
 
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let fps: &[u64] = column(input.sketches);
-        let pairs = simindex::near_pairs(fps, &self.index);
+        // Documents left out are not indexed at all.
+        let kept: Vec<u32> =
+            (0..fps.len() as u32).filter(|&d| !input.is_left_out(d as usize)).collect();
+        let pairs = if kept.len() == fps.len() {
+            simindex::near_pairs(fps, &self.index)
+        } else {
+            let some: Vec<u64> = kept.iter().map(|&d| fps[d as usize]).collect();
+            simindex::near_pairs(&some, &self.index)
+                .into_iter()
+                .map(|(a, b, d)| (DocId(kept[a.index()]), DocId(kept[b.index()]), d))
+                .collect()
+        };
         stats.simhash_pairs = pairs.len() as u64;
         stats.simhash_table_bytes = fps.len() as u64 * 12;
         Ok(MethodPairs::Done(

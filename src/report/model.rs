@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Skip;
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Version of the report format; bumped on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
 
@@ -24,6 +28,10 @@ pub struct Report {
     pub passages: Vec<Passage>,
     /// Records that were not used, in input order.
     pub skipped: Vec<Skip>,
+    /// Ids of the documents with nothing but boilerplate
+    /// (`--ignore-boilerplate`), in input order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boilerplate_only: Vec<String>,
     /// Quality against labels (`--truth`), if given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<crate::eval::Metrics>,
@@ -48,6 +56,10 @@ pub struct Params {
     /// SimHash: number of permuted block tables.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simhash_tables: Option<u64>,
+    /// `--ignore-boilerplate`: shingles in at least this many documents
+    /// were left out of document similarity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_boilerplate: Option<u32>,
     /// Jaccard threshold a pair must reach.
     pub threshold: f64,
     /// MinHash signature length.
@@ -122,6 +134,11 @@ pub struct Stats {
     /// too short to compare, never in a cluster or passage, kept by dedup.
     #[serde(default)]
     pub too_short_documents: u64,
+    /// Documents whose every shingle is boilerplate (`--ignore-boilerplate`):
+    /// compared with none, in no cluster, kept by dedup (listed in
+    /// [`Report::boilerplate_only`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub boilerplate_only_documents: u64,
     /// Bytes of text in those documents.
     pub bytes: u64,
     /// Words in those documents.

@@ -124,6 +124,15 @@ pub fn render_with(report: &Report, report_flag: &str, shown: &Shown) -> String 
             s.too_short_documents
         );
     }
+    if s.boilerplate_only_documents > 0 {
+        let _ = writeln!(
+            o,
+            "  {} documents are boilerplate only (every shingle in at least {} documents, \
+             --ignore-boilerplate): compared with none, in no cluster, kept",
+            s.boilerplate_only_documents,
+            report.params.ignore_boilerplate.unwrap_or(0)
+        );
+    }
     let _ = writeln!(
         o,
         "accounting: {} records = {} kept + {} removed as duplicates + {} skipped",

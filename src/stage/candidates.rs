@@ -55,11 +55,17 @@ pub(crate) fn find<'m>(
             }
             rank
         });
+    let left_out: Vec<bool> = if sketches.docs.iter().any(|d| d.boilerplate_only) {
+        sketches.docs.iter().map(|d| d.boilerplate_only).collect()
+    } else {
+        Vec::new()
+    };
     for (m, method) in methods.iter().enumerate() {
         let input = PairInput {
             sketches: &*sketches.by_method[m],
             documents: sketches.docs.len(),
             rank: rank.as_deref(),
+            left_out: &left_out,
         };
         let found = method.pairs(&input, stats)?;
         if matches!(found, MethodPairs::Check { .. }) && !method.rereads() {
@@ -76,8 +82,12 @@ pub(crate) fn find<'m>(
 
 impl Pending<'_> {
     /// The re-read passes of the pairs to check (none if every method is
-    /// done): each rebuilds the shingle sets of its documents.
-    pub fn passes(&mut self) -> Vec<impl Reread + '_> {
+    /// done): each rebuilds the shingle sets of its documents (less the
+    /// `boilerplate` shingles, as the sketches were made).
+    pub fn passes<'b>(
+        &'b mut self,
+        boilerplate: Option<&'b crate::boilerplate::Boilerplate>,
+    ) -> Vec<impl Reread + 'b> {
         self.methods
             .iter_mut()
             .filter_map(|m| match m {
@@ -85,7 +95,9 @@ impl Pending<'_> {
                 MethodPairs::Check { pairs, check } => Some(RereadJob::new(
                     std::mem::take(pairs),
                     "exact verification",
-                    |w: &mut super::sketch::Worker<'_>, text: &str| w.shingle_set(text),
+                    move |w: &mut super::sketch::Worker<'_>, text: &str| {
+                        w.shingle_set(text, boilerplate)
+                    },
                     |_, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>| {
                         check.check(pairs, sets)
                     },

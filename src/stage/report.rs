@@ -31,6 +31,7 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
             Weighting::TfIdf => "tfidf".to_owned(),
         }),
         simhash_tables: cfg.method.simhash().then(|| SimIndexParams::new(cfg.hamming).tables()),
+        ignore_boilerplate: cfg.ignore_boilerplate,
         min_passage_words: cfg.passages.map(|p| p.min_words),
         threshold: cfg.threshold,
         num_perm: cfg.num_perm,
@@ -187,6 +188,7 @@ pub(crate) fn clusters(
         .collect();
 
     stats.too_short_documents = no_words_ids.len() as u64;
+    stats.boilerplate_only_documents = docs.iter().filter(|d| d.boilerplate_only).count() as u64;
     stats.documents = docs.len() as u64 + stats.too_short_documents;
     stats.bytes += lengths.iter().sum::<u64>();
     stats.words = docs.iter().map(|d| d.words).sum();

@@ -14,6 +14,7 @@ use bitvec::vec::BitVec;
 use rayon::prelude::*;
 
 use super::read::read_batches;
+use crate::boilerplate::{self, Boilerplate};
 use crate::config::Config;
 use crate::error::{Error, Result, Skip};
 use crate::ids::DocId;
@@ -37,6 +38,9 @@ pub(crate) struct DocState {
     pub fingerprints: Box<[Fingerprint]>,
     /// A hash of all the words, for passages (see `CanonicalOrder`).
     pub words_hash: u64,
+    /// Every shingle is boilerplate (`--ignore-boilerplate`): the document
+    /// takes part in passages but in no document similarity.
+    pub boilerplate_only: bool,
 }
 
 /// Everything the first read found.
@@ -66,6 +70,8 @@ pub(crate) struct Worker<'a> {
     opts: &'a SourceOptions,
     methods: &'a [Box<dyn SimilarityMethod>],
     df: Option<&'a DocFrequency>,
+    /// Shingles left out of every shingle set (`--ignore-boilerplate`).
+    boilerplate: Option<&'a Boilerplate>,
     sorted: Vec<u64>,
     pub(crate) tokenizer: Tokenizer,
     tokens: Vec<Token>,
@@ -101,6 +107,7 @@ impl<'a> Worker<'a> {
             opts,
             methods,
             df,
+            boilerplate: None,
             sorted: Vec::new(),
             tokenizer: Tokenizer::new(TextOptions { seed: cfg.seed, ..cfg.text }),
             tokens: Vec::new(),
@@ -110,7 +117,15 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Tokenizes `text` and makes its shingles, as every pass does.
+    /// The worker with the boilerplate shingles `b` left out of every
+    /// shingle set it makes.
+    pub(crate) fn ignoring(mut self, b: Option<&'a Boilerplate>) -> Worker<'a> {
+        self.boilerplate = b;
+        self
+    }
+
+    /// Tokenizes `text` and makes its shingles, as every pass does (less
+    /// the boilerplate ones, if any).
     fn shingle(&mut self, text: &str) {
         self.tokens.clear();
         self.words.clear();
@@ -127,6 +142,7 @@ impl<'a> Worker<'a> {
                 shingle::char_shingles(&self.normalized, k, self.cfg.seed, &mut self.shingles);
             }
         }
+        boilerplate::remove(&mut self.shingles, self.boilerplate);
     }
 
     /// The sorted, deduplicated shingle set of `text`, in the worker's
@@ -138,9 +154,17 @@ impl<'a> Worker<'a> {
         &self.shingles
     }
 
-    /// The sorted, deduplicated shingle set of `text`, to keep.
-    pub(crate) fn shingle_set(&mut self, text: &str) -> Box<[u64]> {
-        self.sorted_shingles(text).into()
+    /// The sorted, deduplicated shingle set of `text`, to keep, with the
+    /// shingles of `b` left out.
+    pub(crate) fn shingle_set(&mut self, text: &str, b: Option<&Boilerplate>) -> Box<[u64]> {
+        let mine = self.boilerplate;
+        self.boilerplate = None;
+        self.shingle(text);
+        self.boilerplate = mine;
+        boilerplate::remove(&mut self.shingles, b.or(mine));
+        self.shingles.sort_unstable();
+        self.shingles.dedup();
+        self.shingles.as_slice().into()
     }
 
     /// Sketches one record, pushing each method's sketch to its column in
@@ -156,6 +180,9 @@ impl<'a> Worker<'a> {
             // Nothing to compare, but a document all the same: kept.
             return Ok(Sketched::NoWords { id: doc.id, bytes: doc.text.len() as u64 });
         }
+        // Words, but every shingle boilerplate: sketched all the same (the
+        // columns stay aligned), compared with nothing.
+        let boilerplate_only = self.shingles.is_empty();
         let methods = self.methods;
         let shingled = Shingled { shingles: &self.shingles, df: self.df };
         for (m, column) in methods.iter().zip(columns.iter_mut()) {
@@ -181,18 +208,21 @@ impl<'a> Worker<'a> {
             words: self.words.len() as u64,
             fingerprints,
             words_hash,
+            boilerplate_only,
         };
         Ok(Sketched::Doc(state))
     }
 }
 
 /// The first read: every record sketched by `methods` (with document
-/// frequencies `df` where a method asked for them).
+/// frequencies `df` where a method asked for them, and the shingles of
+/// `boilerplate` left out).
 pub(crate) fn sketch_all(
     cfg: &Config,
     source: &dyn Source,
     methods: &[Box<dyn SimilarityMethod>],
     df: Option<&DocFrequency>,
+    boilerplate: Option<&Boilerplate>,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
 ) -> Result<Sketches> {
@@ -214,7 +244,7 @@ pub(crate) fn sketch_all(
             batch
                 .par_chunks(SKETCH_CHUNK)
                 .map_init(
-                    || Worker::new(cfg, source.options(), methods, df),
+                    || Worker::new(cfg, source.options(), methods, df).ignoring(boilerplate),
                     |w, chunk| {
                         let mut columns: Vec<Box<dyn Column>> =
                             methods.iter().map(|m| m.column()).collect();
@@ -293,48 +323,77 @@ const SKETCH_CHUNK: usize = 64;
 /// 16 MiB; overcounts by at most 2·N/2^20 documents with high probability).
 const DF_LOG2_WIDTH: u32 = 20;
 
+/// What the read before sketching counted.
+pub(crate) struct Frequencies {
+    /// Document frequencies for tf-idf weights (when a method asked).
+    pub df: Option<DocFrequency>,
+    /// The boilerplate shingles (`--ignore-boilerplate`).
+    pub boilerplate: Option<Boilerplate>,
+}
+
 /// A read of the whole input that counts, for every shingle, the documents
-/// holding it (for methods that weight shingles by tf-idf).
+/// holding it: in a count-min sketch for methods that weight shingles by
+/// tf-idf (`want_df`), exactly for `--ignore-boilerplate`
+/// ([`boilerplate::Counter`]).
 pub(crate) fn document_frequencies(
     cfg: &Config,
     source: &dyn Source,
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
-) -> Result<DocFrequency> {
-    let mut total = DocFrequency::new(DF_LOG2_WIDTH);
+    want_df: bool,
+) -> Result<Frequencies> {
+    let sketch = || want_df.then(|| DocFrequency::new(DF_LOG2_WIDTH));
+    let mut total = sketch();
+    let mut counter = cfg.ignore_boilerplate.map(|_| boilerplate::Counter::new());
+    let counting = counter.is_some();
     let mut records = 0u64;
     let opts = source.options();
     read_batches(source, cfg.batch_bytes, |batch| {
         records += batch.len() as u64;
         progress.work(records, None, "records");
-        let part = pool.install(|| {
+        let (part, shingles) = pool.install(|| {
             batch
                 .par_iter()
                 .fold(
-                    || (DocFrequency::new(DF_LOG2_WIDTH), Worker::new(cfg, opts, &[], None)),
-                    |(mut df, mut w), item| {
+                    || (sketch(), Vec::<u64>::new(), Worker::new(cfg, opts, &[], None)),
+                    |(mut df, mut all, mut w), item| {
                         if let Some(doc) = item.as_ref().ok().and_then(|r| r.parse(opts).ok()) {
                             let set = w.sorted_shingles(&doc.text);
-                            if !set.is_empty() {
+                            if let Some(df) = df.as_mut().filter(|_| !set.is_empty()) {
                                 df.add_document(set);
                             }
+                            if counting {
+                                all.extend_from_slice(set);
+                            }
                         }
-                        (df, w)
+                        (df, all, w)
                     },
                 )
-                .map(|(df, _)| df)
+                .map(|(df, all, _)| (df, all))
                 .reduce(
-                    || DocFrequency::new(DF_LOG2_WIDTH),
-                    |mut a, b| {
-                        a.merge(&b);
-                        a
+                    || (sketch(), Vec::new()),
+                    |(mut a, mut x), (b, y)| {
+                        if let (Some(a), Some(b)) = (a.as_mut(), b.as_ref()) {
+                            a.merge(b);
+                        }
+                        x.extend(y);
+                        (a, x)
                     },
                 )
         });
-        total.merge(&part);
+        if let (Some(total), Some(part)) = (total.as_mut(), part.as_ref()) {
+            total.merge(part);
+        }
+        if let Some(c) = counter.as_mut() {
+            pool.install(|| c.add(shingles));
+        }
         Ok(())
     })?;
-    Ok(total)
+    let boilerplate = match (counter, cfg.ignore_boilerplate) {
+        (Some(c), Some(n)) => Some(pool.install(|| c.at_least(n))),
+        _ => None,
+    };
+    Ok(Frequencies { df: total, boilerplate })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! fixtures made in temporary folders. One test binary, to save link time.
 
 mod atomic;
+mod boilerplate;
 mod cli;
 mod clustering;
 mod defects;
