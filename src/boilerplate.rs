@@ -71,8 +71,31 @@ impl Counter {
     }
 }
 
-/// Two sorted runs as one, counts of equal shingles added.
+/// Two sorted runs as one, counts of equal shingles added: large runs in
+/// 256 parts by the shingle's top byte, merged in parallel (the parts of a
+/// sorted run are ranges of it).
 fn merge(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
+    if a.len() + b.len() < 1 << 16 {
+        return merge_serial(a, b);
+    }
+    let cuts = |run: &[(u64, u32)]| -> Vec<usize> {
+        (0..=256u64)
+            .map(|p| if p == 256 { run.len() } else { run.partition_point(|x| x.0 >> 56 < p) })
+            .collect()
+    };
+    let (ca, cb) = (cuts(a), cuts(b));
+    let parts: Vec<Vec<(u64, u32)>> = (0..256)
+        .into_par_iter()
+        .map(|p| merge_serial(&a[ca[p]..ca[p + 1]], &b[cb[p]..cb[p + 1]]))
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend_from_slice(&part);
+    }
+    out
+}
+
+fn merge_serial(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
@@ -206,6 +229,26 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Runs large enough for the parallel merge, against the serial one.
+    #[test]
+    fn parallel_merge_equals_serial() {
+        let run = |seed: u64, n: u64| -> Vec<(u64, u32)> {
+            let mut v: Vec<u64> =
+                (0..n).map(|i| crate::hash::fmix64(seed ^ i) >> (i % 3)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.into_iter().map(|h| (h, (h % 7) as u32 + 1)).collect()
+        };
+        let (a, b) = (run(1, 50_000), run(2, 40_000));
+        let mut c = b.clone();
+        c.extend_from_slice(&a[..10_000]);
+        c.sort_unstable();
+        c.dedup_by_key(|x| x.0);
+        for (x, y) in [(&a, &b), (&a, &c), (&c, &a)] {
+            assert_eq!(merge(x, y), merge_serial(x, y));
         }
     }
 
