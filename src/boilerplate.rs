@@ -13,8 +13,10 @@
 //! documents)` runs, and runs are merged like a binary counter (a run is
 //! merged into the one before it while that one is at most twice as
 //! long), so the total work is O(S log S) for S shingle occurrences and
-//! the memory about two copies of the distinct shingles' counts (16 bytes
-//! each) plus one batch. Counts are exact and do not depend on the order
+//! the memory about one copy of the distinct shingles' counts (16 bytes
+//! each) plus one batch: runs are kept in 256 parts by the shingle's top
+//! byte, merged part by part in parallel, each part's inputs freed once
+//! it is merged. Counts are exact and do not depend on the order
 //! of the documents or on the thread count. (A count-min sketch would not
 //! do: at corpus scale its counters fill up and every shingle would look
 //! frequent.)
@@ -25,12 +27,20 @@
 
 use rayon::prelude::*;
 
+/// Parts of a run, by the shingle's top byte.
+const PARTS: usize = 256;
+
+/// A sorted run of `(shingle, documents)` in [`PARTS`] parts by the
+/// shingle's top byte: merged part by part in parallel, each part's
+/// inputs freed as soon as it is merged.
+type Run = Vec<Vec<(u64, u32)>>;
+
 /// Counts of the documents each shingle occurs in.
 #[derive(Debug, Default)]
 pub struct Counter {
-    /// Sorted runs of `(shingle, documents)`, each at most half as long as
-    /// the one before it.
-    runs: Vec<Vec<(u64, u32)>>,
+    /// Runs with their lengths, each at most half as long as the one
+    /// before it.
+    runs: Vec<(usize, Run)>,
 }
 
 impl Counter {
@@ -46,53 +56,43 @@ impl Counter {
             return;
         }
         shingles.par_sort_unstable();
-        let mut run: Vec<(u64, u32)> = Vec::new();
+        let mut run: Run = vec![Vec::new(); PARTS];
+        let mut len = 0;
         for same in shingles.chunk_by(|a, b| a == b) {
-            run.push((same[0], u32::try_from(same.len()).unwrap_or(u32::MAX)));
+            let count = u32::try_from(same.len()).unwrap_or(u32::MAX);
+            run[(same[0] >> 56) as usize].push((same[0], count));
+            len += 1;
         }
         drop(shingles);
-        while let Some(last) = self.runs.last() {
-            if last.len() > 2 * run.len() {
+        while let Some(&(last, _)) = self.runs.last() {
+            if last > 2 * len {
                 break;
             }
-            let last = self.runs.pop().expect("BUG: a run was there");
-            run = merge(&last, &run);
+            let (_, older) = self.runs.pop().expect("BUG: a run was there");
+            (len, run) = merge(older, run);
         }
-        self.runs.push(run);
+        self.runs.push((len, run));
     }
 
     /// The shingles counted in at least `n` documents.
     pub fn at_least(mut self, n: u32) -> Boilerplate {
-        let mut all: Vec<(u64, u32)> = self.runs.pop().unwrap_or_default();
-        while let Some(run) = self.runs.pop() {
-            all = merge(&run, &all);
+        let (_, mut all) = self.runs.pop().unwrap_or_else(|| (0, vec![Vec::new(); PARTS]));
+        while let Some((_, run)) = self.runs.pop() {
+            (_, all) = merge(run, all);
         }
-        Boilerplate::new(all.into_iter().filter(|&(_, c)| c >= n).map(|(h, _)| h).collect())
+        // Parts in top-byte order: their concatenation is sorted.
+        let frequent: Vec<u64> = all
+            .into_par_iter()
+            .flat_map_iter(|part| part.into_iter().filter(|&(_, c)| c >= n).map(|(h, _)| h))
+            .collect();
+        Boilerplate::new(frequent)
     }
 }
 
-/// Two sorted runs as one, counts of equal shingles added: large runs in
-/// 256 parts by the shingle's top byte, merged in parallel (the parts of a
-/// sorted run are ranges of it).
-fn merge(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
-    if a.len() + b.len() < 1 << 16 {
-        return merge_serial(a, b);
-    }
-    let cuts = |run: &[(u64, u32)]| -> Vec<usize> {
-        (0..=256u64)
-            .map(|p| if p == 256 { run.len() } else { run.partition_point(|x| x.0 >> 56 < p) })
-            .collect()
-    };
-    let (ca, cb) = (cuts(a), cuts(b));
-    let parts: Vec<Vec<(u64, u32)>> = (0..256)
-        .into_par_iter()
-        .map(|p| merge_serial(&a[ca[p]..ca[p + 1]], &b[cb[p]..cb[p + 1]]))
-        .collect();
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        out.extend_from_slice(&part);
-    }
-    out
+/// Two runs as one, counts of equal shingles added, and its length.
+fn merge(a: Run, b: Run) -> (usize, Run) {
+    let run: Run = a.into_par_iter().zip(b).map(|(x, y)| merge_serial(&x, &y)).collect();
+    (run.iter().map(Vec::len).sum(), run)
 }
 
 fn merge_serial(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
@@ -232,23 +232,33 @@ mod tests {
         }
     }
 
-    /// Runs large enough for the parallel merge, against the serial one.
+    /// Merging runs part by part equals merging them whole.
     #[test]
-    fn parallel_merge_equals_serial() {
-        let run = |seed: u64, n: u64| -> Vec<(u64, u32)> {
+    fn merging_by_parts_equals_merging_whole() {
+        let whole = |seed: u64, n: u64| -> Vec<(u64, u32)> {
             let mut v: Vec<u64> =
                 (0..n).map(|i| crate::hash::fmix64(seed ^ i) >> (i % 3)).collect();
             v.sort_unstable();
             v.dedup();
             v.into_iter().map(|h| (h, (h % 7) as u32 + 1)).collect()
         };
-        let (a, b) = (run(1, 50_000), run(2, 40_000));
+        let parts = |w: &[(u64, u32)]| -> Run {
+            let mut r: Run = vec![Vec::new(); PARTS];
+            for &x in w {
+                r[(x.0 >> 56) as usize].push(x);
+            }
+            r
+        };
+        let (a, b) = (whole(1, 5_000), whole(2, 4_000));
         let mut c = b.clone();
-        c.extend_from_slice(&a[..10_000]);
+        c.extend_from_slice(&a[..1_000]);
         c.sort_unstable();
         c.dedup_by_key(|x| x.0);
         for (x, y) in [(&a, &b), (&a, &c), (&c, &a)] {
-            assert_eq!(merge(x, y), merge_serial(x, y));
+            let want = merge_serial(x, y);
+            let (len, got) = merge(parts(x), parts(y));
+            assert_eq!(len, want.len());
+            assert_eq!(got.concat(), want);
         }
     }
 
