@@ -278,7 +278,7 @@ pub struct Common {
     /// banner or agency footer then neither makes distinct documents
     /// near-duplicates nor hides a real pair. Counts each shingle's
     /// documents exactly in one more read of the input (memory: about 16
-    /// bytes per distinct shingle, twice while merging counts). A document left with no
+    /// bytes per distinct shingle). A document left with no
     /// shingle is reported as boilerplate-only: kept by dedup, in no
     /// cluster. Passages are found as without it.
     #[arg(long, value_name = "N")]
