@@ -88,9 +88,16 @@ pub fn components(n: usize, pairs: impl IntoIterator<Item = (DocId, DocId)>) -> 
 /// How verified pairs become clusters (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clustering {
-    /// Leader clustering in keep priority: every member is a near-duplicate
-    /// of the kept document.
+    /// Star clustering: leader clustering whose leaders are taken by the
+    /// number of near-duplicates they have (most first), equal numbers in
+    /// keep priority ([`star_order`]). Every member is a near-duplicate of
+    /// the kept document, which is the centre of its cluster: the page
+    /// its variants were made from rather than whichever variant came
+    /// first.
     #[default]
+    Star,
+    /// Leader clustering in keep priority: every member is a near-duplicate
+    /// of the kept document, which is the first (or longest) of them.
     Leader,
     /// Connected components (transitive closure): a chain of near-duplicate
     /// pairs joins documents that may be unrelated.
@@ -101,10 +108,33 @@ impl Clustering {
     /// The name in options and reports.
     pub fn name(self) -> &'static str {
         match self {
+            Clustering::Star => "star",
             Clustering::Leader => "leader",
             Clustering::Components => "components",
         }
     }
+
+    /// Whether clusters are made by [`leaders`] (every member near its
+    /// kept document).
+    pub fn has_leaders(self) -> bool {
+        self != Clustering::Components
+    }
+}
+
+/// The keep priority `order` reordered for star clustering: documents with
+/// more pairs first (each pair `(a, b)` counts for both), equal counts in
+/// `order` (a stable sort). Static counts, as in Aslam, Pelekhov and Rus's
+/// star clustering: a document keeps its place when its neighbours are
+/// taken.
+pub fn star_order(order: &[DocId], pairs: &[(DocId, DocId)]) -> Vec<DocId> {
+    let mut degree = vec![0u32; order.len()];
+    for &(a, b) in pairs {
+        degree[a.index()] += 1;
+        degree[b.index()] += 1;
+    }
+    let mut out = order.to_vec();
+    out.sort_by_key(|d| std::cmp::Reverse(degree[d.index()]));
+    out
 }
 
 /// A cluster made by [`leaders`].
@@ -265,6 +295,18 @@ pub fn representative(members: &[DocId], keep: Keep, lengths: &[u64]) -> DocId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts worked out by hand: 2 has three pairs, 0 and 3 two, 1 one,
+    /// 4 none; equal counts keep the order given.
+    #[test]
+    fn star_order_takes_the_most_connected_first() {
+        let d = |i: u32| DocId(i);
+        let pairs = [(d(0), d(2)), (d(1), d(2)), (d(2), d(3)), (d(0), d(3))];
+        let order = [d(4), d(3), d(2), d(1), d(0)];
+        assert_eq!(star_order(&order, &pairs), [d(2), d(3), d(0), d(1), d(4)]);
+        let order = [d(0), d(1), d(2), d(3), d(4)];
+        assert_eq!(star_order(&order, &pairs), [d(2), d(0), d(3), d(1), d(4)]);
+    }
     use proptest::prelude::*;
 
     /// Naive twin: repeated relabelling until no edge joins two labels.

@@ -91,7 +91,7 @@ impl Options {
             lsh: None,
             seed: 0,
             keep: Keep::First,
-            clustering: Clustering::Leader,
+            clustering: Clustering::Star,
             threads: 0,
             strict: false,
             timing: true,

@@ -238,6 +238,10 @@ pub enum KeepArg {
 /// How verified pairs become clusters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClusterArg {
+    /// Leaders by number of near-duplicates (most first, ties in --keep
+    /// order): each kept document takes its near-duplicates not yet in a
+    /// cluster.
+    Star,
     /// Leaders in --keep order: each kept document takes its near-duplicates
     /// not yet in a cluster.
     Leader,
@@ -346,14 +350,18 @@ pub struct Common {
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
 
-    /// How near-duplicate pairs become clusters. leader: documents are
-    /// taken in --keep order, and each one not yet in a cluster keeps its
+    /// How near-duplicate pairs become clusters. star: documents are taken
+    /// by how many near-duplicates they have (most first; equal numbers in
+    /// --keep order), and each one not yet in a cluster keeps its
     /// near-duplicates not yet in one, so every document dedup removes is
-    /// within --threshold of the one kept in its place. components: the
-    /// transitive closure, where A ~ B ~ C puts A and C together even if
-    /// they are unrelated (order-free, but dedup may remove documents far
-    /// from the kept one).
-    #[arg(long, value_enum, default_value_t = ClusterArg::Leader)]
+    /// within --threshold of the one kept in its place, and that one is
+    /// the centre of its cluster (a page, not one of its variants). leader:
+    /// the same in plain --keep order (dedup keeps the first or longest of
+    /// each cluster; a variant that comes first splits its siblings off).
+    /// components: the transitive closure, where A ~ B ~ C puts A and C
+    /// together even if they are unrelated (order-free, but dedup may
+    /// remove documents far from the kept one).
+    #[arg(long, value_enum, default_value_t = ClusterArg::Star)]
     pub cluster: ClusterArg,
 
     /// Worker threads (default: all cores). The output is the same for any

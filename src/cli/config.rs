@@ -90,6 +90,7 @@ pub fn build(
         KeepArg::Longest => Keep::Longest,
     };
     cfg.clustering = match a.cluster {
+        ClusterArg::Star => Clustering::Star,
         ClusterArg::Leader => Clustering::Leader,
         ClusterArg::Components => Clustering::Components,
     };

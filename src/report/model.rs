@@ -89,8 +89,9 @@ pub struct Params {
     pub seed: u64,
     /// Which member of a cluster is kept (`first` or `longest`).
     pub keep: String,
-    /// How pairs became clusters: `leader` (every member a near-duplicate
-    /// of the kept document) or `components` (transitive closure).
+    /// How pairs became clusters: `star` or `leader` (every member a
+    /// near-duplicate of the kept document) or `components` (transitive
+    /// closure).
     #[serde(default = "components")]
     pub cluster: String,
     /// JSON id field.

@@ -189,6 +189,11 @@ pub(crate) fn clustering_note(report: &Report) -> String {
     if report.params.cluster == "leader" {
         return "leaders: every member is a near-duplicate of the kept document".into();
     }
+    if report.params.cluster == "star" {
+        return "stars: every member is a near-duplicate of the kept document, the one with the \
+                most near-duplicates"
+            .into();
+    }
     let lowest = report
         .clusters
         .iter()

@@ -47,14 +47,13 @@ pub(crate) fn find<'m>(
     stats: &mut Stats,
 ) -> Result<Pending<'m>> {
     let mut out = Vec::with_capacity(methods.len());
-    let rank: Option<Vec<u32>> =
-        (cfg.clustering == crate::cluster::Clustering::Leader).then(|| {
-            let mut rank = vec![0u32; sketches.docs.len()];
-            for (i, d) in super::report::keep_order(cfg, sketches).into_iter().enumerate() {
-                rank[d.index()] = i as u32;
-            }
-            rank
-        });
+    let rank: Option<Vec<u32>> = cfg.clustering.has_leaders().then(|| {
+        let mut rank = vec![0u32; sketches.docs.len()];
+        for (i, d) in super::report::keep_order(cfg, sketches).into_iter().enumerate() {
+            rank[d.index()] = i as u32;
+        }
+        rank
+    });
     let left_out: Vec<bool> = if sketches.docs.iter().any(|d| d.boilerplate_only) {
         sketches.docs.iter().map(|d| d.boilerplate_only).collect()
     } else {

@@ -83,7 +83,7 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
     // Leader clustering checks every MinHash pair near the threshold, where
     // components skip pairs already joined: other edges (the key is left
     // out for components, whose files keep their hash).
-    if kind == Kind::VerifiedEdges && cfg.clustering == crate::cluster::Clustering::Leader {
+    if kind == Kind::VerifiedEdges && cfg.clustering.has_leaders() {
         value["exact_checks"] = "all".into();
     }
     hash(&value)

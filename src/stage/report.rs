@@ -87,7 +87,7 @@ pub(crate) fn clusters(
     // Per cluster: the kept document and the members in input order with
     // their similarity to it.
     let clusters: Vec<(DocId, Vec<(DocId, f64)>)> = match cfg.clustering {
-        Clustering::Leader => {
+        Clustering::Star | Clustering::Leader => {
             // A pair's similarity: the first method's that found it.
             let edges = found.pairs.iter().enumerate().map(|(i, &(a, b))| {
                 let (m, score) = methods
@@ -97,7 +97,10 @@ pub(crate) fn clusters(
                     .expect("BUG: a found pair without a score");
                 (a, b, m.score_similarity(score))
             });
-            let order = keep_order(cfg, sketches);
+            let mut order = keep_order(cfg, sketches);
+            if cfg.clustering == Clustering::Star {
+                order = cluster::star_order(&order, &found.pairs);
+            }
             let beyond = |l: DocId, d: DocId| {
                 let (a, b) = (l.min(d), l.max(d));
                 methods.iter().zip(&sketches.by_method).find_map(|(m, c)| m.certain(&**c, a, b))

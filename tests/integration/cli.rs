@@ -183,7 +183,7 @@ fn report_file_is_written_and_summary_printed() {
     assert_eq!(first["type"], "header");
     assert_eq!(first["params"]["bands"], 13);
     assert_eq!(first["params"]["rows"], 7);
-    assert_eq!(first["params"]["cluster"], "leader");
+    assert_eq!(first["params"]["cluster"], "star");
     let curve = &first["params"]["s_curve"];
     assert_eq!(curve["candidate_probability_at_threshold"], 0.9531);
     assert_eq!(curve["floor_reached"], true);

@@ -60,6 +60,8 @@ fn ids(v: &[&str]) -> Vec<Vec<String>> {
 
 /// The partitions worked out by hand: the leader takes its neighbours;
 /// the third document is then alone (A first, C first) or taken (B first).
+/// Star clustering (the default) takes B first in every order, the one
+/// with two near-duplicates: one cluster around it.
 #[test]
 fn a_chain_is_cut_at_the_leader_in_every_order() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,7 +71,13 @@ fn a_chain_is_cut_at_the_leader_in_every_order() {
         (["B", "A", "C"], ids(&["B", "A", "C"]), "B"),
     ] {
         let f = chain(dir.path(), &order);
-        let r = scan(&f, &[]);
+        let star = scan(&f, &[]);
+        assert_eq!(star["params"]["cluster"], "star");
+        let mut got = clusters(&star);
+        got[0].sort();
+        assert_eq!(got, ids(&["A", "B", "C"]), "order {order:?}");
+        assert_eq!(star["clusters"][0]["representative"], "B");
+        let r = scan(&f, &["--cluster", "leader"]);
         assert_eq!(r["params"]["cluster"], "leader");
         assert_eq!(clusters(&r), want, "order {order:?}");
         let c = &r["clusters"][0];
@@ -110,8 +118,9 @@ fn keep_longest_makes_the_chain_order_free() {
     }
 }
 
-/// `dedup` on the chain keeps C, which is not a near-duplicate of the kept
-/// A; with components it was removed.
+/// `dedup` on the chain: leaders in input order keep C, which is not a
+/// near-duplicate of the kept A (with components it was removed); stars
+/// keep B alone, near both.
 #[test]
 fn dedup_keeps_what_is_not_near_the_kept_document() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +140,8 @@ fn dedup_keeps_what_is_not_near_the_kept_document() {
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
             .collect()
     };
-    assert_eq!(kept(&[]), ["\"A\"", "\"C\""]);
+    assert_eq!(kept(&["--cluster", "leader"]), ["\"A\"", "\"C\""]);
+    assert_eq!(kept(&[]), ["\"B\""]);
     assert_eq!(kept(&["--cluster", "components"]), ["\"A\""]);
 }
 
@@ -189,7 +199,9 @@ fn the_summary_says_which_clustering_it_used() {
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
-    let leader = summary(&[]);
+    let star = summary(&[]);
+    assert!(star.contains("clusters: stars: every member is a near-duplicate"), "{star}");
+    let leader = summary(&["--cluster", "leader"]);
     assert!(leader.contains("clusters: leaders: every member is a near-duplicate"), "{leader}");
     assert!(leader.contains("becomes a candidate with probability"), "{leader}");
     let comps = summary(&["--cluster", "components"]);
