@@ -346,7 +346,10 @@ pub struct Common {
     #[arg(long = "minhash", value_enum, default_value_t = MinHashVariant::OnePermutation)]
     pub variant: MinHashVariant,
 
-    /// Which member of a cluster is kept by dedup (and named representative).
+    /// Which member of a cluster is kept by dedup (and named representative):
+    /// with --cluster leader and components, the first or longest member;
+    /// with star (the default), the order in which documents with equally
+    /// many near-duplicates are taken.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
 
