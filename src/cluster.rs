@@ -171,7 +171,22 @@ pub fn leaders(
     n: usize,
     order: &[DocId],
     edges: impl IntoIterator<Item = (DocId, DocId, f64)>,
+    beyond: impl FnMut(DocId, DocId) -> Option<f64>,
+) -> Vec<LeaderCluster> {
+    leaders_with(n, order, edges, beyond, |_| Vec::new())
+}
+
+/// [`leaders`], where a leader also asks `beyond` of every document
+/// `more` names for it (documents that shared a bucket whose pairs were
+/// not all given, see [`crate::lsh::Candidates::deferred`]), not yet in a
+/// cluster: so it takes every near-duplicate among them, as if each of
+/// those pairs had been an edge.
+pub fn leaders_with(
+    n: usize,
+    order: &[DocId],
+    edges: impl IntoIterator<Item = (DocId, DocId, f64)>,
     mut beyond: impl FnMut(DocId, DocId) -> Option<f64>,
+    mut more: impl FnMut(DocId) -> Vec<DocId>,
 ) -> Vec<LeaderCluster> {
     debug_assert_eq!(order.len(), n);
     // Adjacency lists, compressed: neighbours of d at adj[start[d]..start[d+1]].
@@ -217,6 +232,17 @@ pub fn leaders(
             if cluster_of[m as usize] == NONE {
                 cluster_of[m as usize] = id;
                 members.push((DocId(m), s));
+            }
+        }
+        for m in more(l) {
+            let mi = m.index();
+            if seen_by[mi] == l.0 || cluster_of[mi] != NONE {
+                continue;
+            }
+            seen_by[mi] = l.0;
+            if let Some(s) = beyond(l, m) {
+                cluster_of[mi] = id;
+                members.push((m, s));
             }
         }
         // Through every member (each is a member of one cluster only, so

@@ -181,8 +181,7 @@ impl Options {
                 ));
             }
             if self.method == Method::None {
-                return bad("--ignore-boilerplate changes document similarity, which is off:                      drop one of them"
-                    .into());
+                return bad("--ignore-boilerplate changes document similarity, which is off: drop one of them".into());
             }
         }
         if self.method == Method::None && self.passages.is_none() {

@@ -37,7 +37,18 @@ pub struct MinHashMethod {
     /// ([`lsh::Candidates::deferred`]), set once it is done: leader
     /// clustering's second hops among those documents are then decided
     /// by their exact Jaccard ([`SimilarityMethod::certain`]).
-    deferred_sets: std::sync::OnceLock<HashMap<u32, Box<[u64]>>>,
+    deferred_sets: std::sync::OnceLock<Deferred>,
+}
+
+/// What the exact check keeps of deferred buckets for leader clustering.
+#[derive(Debug, Default)]
+struct Deferred {
+    /// The shingle set of every member.
+    sets: HashMap<u32, Box<[u64]>>,
+    /// The buckets (members).
+    buckets: Vec<Vec<u32>>,
+    /// Per member, the buckets it is in.
+    of_doc: HashMap<u32, Vec<u32>>,
 }
 
 /// What MinHash keeps per document.
@@ -48,6 +59,9 @@ pub(crate) struct MinHashSketch {
     pub(crate) shingles: u32,
     /// The exact shingle set of a short document (see [`verify::Evidence`]).
     short_set: Option<Box<[u64]>>,
+    /// An order-free hash of the shingles (repeats counted): documents
+    /// with equal signatures but other text keep apart ([`content_key`]).
+    shingles_hash: u64,
 }
 
 impl MinHashMethod {
@@ -66,11 +80,20 @@ impl MinHashMethod {
     }
 }
 
+/// An order-free hash of `shingles` (repeats counted): a sum of mixed
+/// values, so the same shingles in any order give the same hash.
+fn shingles_hash(shingles: &[u64]) -> u64 {
+    shingles.iter().fold(0u64, |h, &s| h.wrapping_add(crate::hash::fmix64(s ^ 0x9e37_79b9)))
+}
+
 /// A 64-bit key of what a document's similarity depends on: its signature,
-/// and the exact shingle set of a short document. Documents with equal keys
-/// are one document to the LSH stage.
+/// its shingles (two near-copies can share all 128 signature values yet
+/// differ; with exact verification they must stay two documents) and the
+/// exact shingle set of a short document. Documents with equal keys are one
+/// document to the LSH stage.
 fn content_key(d: &MinHashSketch) -> u64 {
     let mut bytes: Vec<u8> = d.signature.iter().flat_map(|v| v.to_le_bytes()).collect();
+    bytes.extend_from_slice(&d.shingles_hash.to_le_bytes());
     for s in d.short_set.iter().flatten() {
         bytes.extend_from_slice(&s.to_le_bytes());
     }
@@ -95,6 +118,7 @@ impl SimilarityMethod for MinHashMethod {
             signature: self.hasher.sign(doc.shingles),
             shingles: u32::try_from(doc.shingles.len()).unwrap_or(u32::MAX),
             short_set: verify::short_set(doc.shingles, self.num_perm),
+            shingles_hash: shingles_hash(doc.shingles),
         });
     }
 
@@ -149,7 +173,8 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
-        if let Some(sets) = self.deferred_sets.get() {
+        if let Some(deferred) = self.deferred_sets.get() {
+            let sets = &deferred.sets;
             if let (Some(x), Some(y)) = (sets.get(&a.0), sets.get(&b.0)) {
                 let j = verify::exact_jaccard(x, y);
                 return (j >= self.threshold).then_some(j);
@@ -168,6 +193,17 @@ impl SimilarityMethod for MinHashMethod {
             verify::Verdict::Accept(score) => Some(score),
             verify::Verdict::Reject | verify::Verdict::Check(_) => None,
         }
+    }
+
+    fn co_members(&self, d: DocId) -> Vec<DocId> {
+        let Some(deferred) = self.deferred_sets.get() else { return Vec::new() };
+        let Some(buckets) = deferred.of_doc.get(&d.0) else { return Vec::new() };
+        buckets
+            .iter()
+            .flat_map(|&b| deferred.buckets[b as usize].iter())
+            .filter(|&&m| m != d.0)
+            .map(|&m| DocId(m))
+            .collect()
     }
 
     fn describe(&self, score: f64, pair: &mut Pair) {
@@ -279,12 +315,19 @@ impl<'a> ExactCheck<'a> {
             .collect();
         self.checked += checks.into_inner();
         self.accepted.extend(found);
-        self.deferred = Vec::new();
-        let kept = std::mem::take(&mut self.kept);
-        if !kept.is_empty() && !self.method.skip_joined {
-            // Leader clustering asks for its second hops; a second run of
-            // the same method (none today) would keep the first sets.
-            let _ = self.method.deferred_sets.set(kept);
+        let buckets = std::mem::take(&mut self.deferred);
+        let sets = std::mem::take(&mut self.kept);
+        if !sets.is_empty() && !self.method.skip_joined {
+            // Leader clustering asks for its second hops and checks each
+            // leader against its buckets; a second run of the same method
+            // (none today) would keep the first.
+            let mut of_doc: HashMap<u32, Vec<u32>> = HashMap::new();
+            for (b, members) in buckets.iter().enumerate() {
+                for &m in members {
+                    of_doc.entry(m).or_default().push(b as u32);
+                }
+            }
+            let _ = self.method.deferred_sets.set(Deferred { sets, buckets, of_doc });
         }
     }
 
@@ -337,5 +380,30 @@ impl PairCheck for ExactCheck<'_> {
         self.compare_deferred();
         stats.exact_checked_pairs = self.checked;
         self.take_sorted()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two near-copies can share every signature value (at Jaccard 0.93,
+    /// 0.93^128 ≈ 1e-4 per pair) yet differ: with exact verification they
+    /// must stay two documents to the LSH stage, so their content keys
+    /// differ; equal texts keep equal keys.
+    #[test]
+    fn equal_signatures_of_other_text_are_other_content() {
+        let signature: Signature = (0..128u32).collect::<Vec<_>>().into_boxed_slice();
+        let sketch = |shingles: &[u64]| MinHashSketch {
+            signature: signature.clone(),
+            shingles: shingles.len() as u32,
+            short_set: None,
+            shingles_hash: shingles_hash(shingles),
+        };
+        let a = sketch(&[1, 2, 3, 4]);
+        let b = sketch(&[1, 2, 3, 5]);
+        let a_again = sketch(&[4, 3, 2, 1]);
+        assert_ne!(content_key(&a), content_key(&b));
+        assert_eq!(content_key(&a), content_key(&a_again));
     }
 }

@@ -198,6 +198,15 @@ pub trait SimilarityMethod: Sync {
         None
     }
 
+    /// Documents that shared a bucket with `d` whose pairs the method did
+    /// not all give (its verdicts on them are exact: see
+    /// [`SimilarityMethod::certain`]); leader clustering asks `certain` of
+    /// each that is not yet in a cluster when `d` leads one
+    /// ([`crate::cluster::leaders_with`]).
+    fn co_members(&self, _d: DocId) -> Vec<DocId> {
+        Vec::new()
+    }
+
     /// A verified pair's score (as [`ScoredPair::score`]) on the scale of
     /// [`SimilarityMethod::similarity`].
     fn score_similarity(&self, score: f64) -> f64 {

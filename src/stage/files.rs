@@ -86,6 +86,11 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
     if kind == Kind::VerifiedEdges && cfg.clustering.has_leaders() {
         value["exact_checks"] = "all".into();
     }
+    // Shingles left out change signatures and edges (the key is left out
+    // without the option, whose files keep their hash).
+    if let (Some(n), Kind::Signatures | Kind::VerifiedEdges) = (cfg.ignore_boilerplate, kind) {
+        value["ignore_boilerplate"] = n.into();
+    }
     hash(&value)
 }
 

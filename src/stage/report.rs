@@ -105,7 +105,9 @@ pub(crate) fn clusters(
                 let (a, b) = (l.min(d), l.max(d));
                 methods.iter().zip(&sketches.by_method).find_map(|(m, c)| m.certain(&**c, a, b))
             };
-            cluster::leaders(docs.len(), &order, edges, beyond)
+            let more =
+                |l: DocId| -> Vec<DocId> { methods.iter().flat_map(|m| m.co_members(l)).collect() };
+            cluster::leaders_with(docs.len(), &order, edges, beyond, more)
                 .into_iter()
                 .map(|c| (c.leader, c.members))
                 .collect()
