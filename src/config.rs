@@ -161,10 +161,11 @@ impl Options {
                 ));
             }
         }
-        if self.method.simhash() && self.hamming > 12 {
+        if self.method.simhash() && self.hamming > crate::simindex::MAX_K {
             return bad(format!(
-                "--hamming {} is too large: at most 12 bits (the index needs C(k+3, k) tables)",
-                self.hamming
+                "--hamming {} is too large: the SimHash index searches at most {} bits",
+                self.hamming,
+                crate::simindex::MAX_K
             ));
         }
         if self.method == Method::None && self.passages.is_none() {
@@ -228,7 +229,7 @@ pub enum Method {
     /// MinHash LSH, verified by the Jaccard estimate.
     #[default]
     MinHash,
-    /// SimHash with permuted block tables, verified by Hamming distance.
+    /// SimHash with multi-index hashing, verified by Hamming distance.
     SimHash,
     /// Both; a pair found by either joins a cluster, and the report says
     /// which method found each pair.

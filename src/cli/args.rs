@@ -261,15 +261,14 @@ pub struct Common {
     pub format: Option<Format>,
 
     /// How near-duplicate documents are found: minhash (Jaccard of shingle
-    /// sets, LSH), simhash (Hamming distance of 64-bit fingerprints, permuted
-    /// block tables), or both (a pair found by either joins a cluster; the
+    /// sets, LSH), simhash (Hamming distance of 64-bit fingerprints,
+    /// multi-index hashing), or both (a pair found by either joins a cluster; the
     /// report lists which method found each pair).
     #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
     pub method: MethodArg,
 
-    /// SimHash: largest Hamming distance (bits of 64) between near-duplicates.
-    /// 3 is the classic choice for web pages (Manku et al. 2007). Uses
-    /// C(K+3, K) tables: 20 for 3.
+    /// SimHash: largest Hamming distance (bits of 64) between near-duplicates,
+    /// at most 16. 3 is the classic choice for web pages (Manku et al. 2007).
     #[arg(long, default_value_t = 3, value_name = "K", allow_negative_numbers = true)]
     pub hamming: u32,
 

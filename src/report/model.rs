@@ -45,7 +45,7 @@ pub struct Params {
     /// SimHash: `tf` or `tfidf`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weighting: Option<String>,
-    /// SimHash: number of permuted block tables.
+    /// SimHash: number of multi-index tables (substrings searched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simhash_tables: Option<u64>,
     /// Jaccard threshold a pair must reach.
@@ -143,7 +143,7 @@ pub struct Stats {
     pub exact_checked_pairs: u64,
     /// Pairs found by the SimHash tables.
     pub simhash_pairs: u64,
-    /// Bytes of one SimHash table (tables are built one at a time).
+    /// Bytes of the largest SimHash table (tables are built one at a time).
     pub simhash_table_bytes: u64,
     /// Clusters of two or more documents.
     pub clusters: u64,

@@ -118,7 +118,8 @@ fn simhash_and_both_methods() {
         report(&args)
     };
     let both = run(&["--method", "both"]);
-    assert_eq!(both["params"]["simhash_tables"], 20);
+    // K = 3 over 294 documents: four 16-bit substrings at radius 0.
+    assert_eq!(both["params"]["simhash_tables"], 4);
     let mut methods_seen = std::collections::BTreeSet::new();
     for c in both["clusters"].as_array().unwrap() {
         for p in c["pairs"].as_array().unwrap() {
