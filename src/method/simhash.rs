@@ -23,13 +23,13 @@ pub struct SimHashMethod {
 impl SimHashMethod {
     /// The method with `cfg`'s Hamming distance and weighting.
     pub fn new(cfg: &Config) -> SimHashMethod {
-        SimHashMethod { k: cfg.hamming, tfidf: cfg.weighting == Weighting::TfIdf }
+        SimHashMethod { k: cfg.hamming_bits(), tfidf: cfg.weighting == Weighting::TfIdf }
     }
 
     /// The index for `fingerprints` documents with `cfg`'s distance (as
     /// [`SimHashMethod::pairs`] builds it, and the report states it).
     pub fn index(cfg: &Config, fingerprints: usize) -> SimIndexParams {
-        SimIndexParams::new(cfg.hamming, fingerprints)
+        SimIndexParams::new(cfg.hamming_bits(), fingerprints)
     }
 }
 
@@ -56,7 +56,7 @@ impl SimilarityMethod for SimHashMethod {
 
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let fps: &[u64] = column(input.sketches);
-        let index = SimIndexParams::new(self.k, fps.len());
+        let index = SimIndexParams::new(self.k, fps.len()); // as `index`
         let pairs = simindex::near_pairs(fps, &index);
         stats.simhash_pairs = pairs.len() as u64;
         stats.simhash_table_bytes = index.table_bytes(fps.len());

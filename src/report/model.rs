@@ -42,6 +42,10 @@ pub struct Params {
     /// SimHash: largest Hamming distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hamming: Option<u32>,
+    /// SimHash: whether `hamming` was derived from the threshold
+    /// (`--hamming auto`, the default); absent in reports written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamming_auto: Option<bool>,
     /// SimHash: `tf` or `tfidf`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weighting: Option<String>,

@@ -10,7 +10,7 @@ use bitvec::vec::BitVec;
 use super::candidates::FoundPairs;
 use super::sketch::Sketches;
 use crate::cluster::{self, Clustering, Keep};
-use crate::config::Config;
+use crate::config::{Config, Hamming};
 use crate::ids::DocId;
 use crate::method::{SimHashMethod, SimilarityMethod};
 use crate::report::model::{self, Stats};
@@ -25,7 +25,8 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions, fingerprints: usize) 
     model::Params {
         method: cfg.method.name().into(),
         verify: if cfg.exact_verify { "exact-near-threshold".into() } else { "estimate".into() },
-        hamming: cfg.method.simhash().then_some(cfg.hamming),
+        hamming: cfg.method.simhash().then(|| cfg.hamming_bits()),
+        hamming_auto: cfg.method.simhash().then_some(cfg.hamming == Hamming::Auto),
         weighting: cfg.method.simhash().then(|| match cfg.weighting {
             Weighting::Tf => "tf".to_owned(),
             Weighting::TfIdf => "tfidf".to_owned(),
