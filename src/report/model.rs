@@ -239,8 +239,9 @@ pub struct Member {
     pub doc: String,
     /// Similarity with the representative (1 for itself), rounded to 4
     /// decimals. Leader clustering: the verified similarity of the pair
-    /// (the exact Jaccard where it was checked, else the estimate; SimHash
-    /// alone: 1 − hamming/64), never below the threshold. Components: the
+    /// (the exact Jaccard where it was checked, else the estimate), never
+    /// below the threshold; SimHash alone: 1 − hamming/64, the share of
+    /// equal bits, on its own scale (at least 1 − K/64). Components: the
     /// first method's estimate, which can be far below it.
     pub similarity: f64,
 }
