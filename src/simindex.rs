@@ -34,8 +34,17 @@
 //! table, while the connected components stay exactly those of all near
 //! pairs. The output is sorted, so it does not depend on the thread count.
 //! Tests check both branches against a brute-force scan.
+//!
+//! Leader clustering reaches a document only through members near the
+//! leader, so over a forest it could miss some. With a keep priority
+//! ([`near_pairs`]' `rank`), when a forest was made the leaders are worked
+//! out here over all near pairs (every table built at once, each leader
+//! near a forest querying them) and each leader gets an edge to every
+//! member it takes: at most one more edge per fingerprint, and leader
+//! clustering over the edges gives exactly the clusters of all near pairs
+//! (a property test checks it against the naive twin).
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -267,7 +276,13 @@ fn candidates(t: &Table, sub: Substring, key: u64, f: &mut impl FnMut(usize, usi
 /// pair of two fingerprints that each have at most [`FULL_RUN`] near
 /// candidates in this table, and a spanning forest of the near pairs of the
 /// others (see the module doc).
-fn search(unique: &[u64], sub: Substring, k: u32, tuning: Tuning) -> Vec<u64> {
+fn search(
+    unique: &[u64],
+    involved: Option<&[AtomicBool]>,
+    sub: Substring,
+    k: u32,
+    tuning: Tuning,
+) -> Vec<u64> {
     let t = Table::build(unique, sub);
     let mask = (1u64 << sub.width) - 1;
     let key = |fp: u64| (fp >> sub.shift) & mask;
@@ -313,6 +328,14 @@ fn search(unique: &[u64], sub: Substring, k: u32, tuning: Tuning) -> Vec<u64> {
     let degree: Vec<u32> = degree.into_iter().map(AtomicU32::into_inner).collect();
     let sparse = |i: usize| degree[i] as usize <= FULL_RUN;
     let emit = |i: usize, j: usize| pack(t.index[i], t.index[j]);
+    // Leader clustering: fingerprints in a pair with a dense one (whose
+    // pairs here are not all given) are marked, for `leader_stars`.
+    let mark = |x: usize, y: usize| {
+        if let Some(inv) = involved {
+            inv[t.index[x] as usize].store(true, Ordering::Relaxed);
+            inv[t.index[y] as usize].store(true, Ordering::Relaxed);
+        }
+    };
     if near.into_inner() <= budget {
         // Every near pair is kept: the sparse ones are emitted, the others
         // (in the order found, which does not depend on the threads) make
@@ -324,6 +347,7 @@ fn search(unique: &[u64], sub: Substring, k: u32, tuning: Tuning) -> Vec<u64> {
             if sparse(i) && sparse(j) {
                 found.push(emit(i, j));
             } else {
+                mark(i, j);
                 let uf = uf.get_or_insert_with(|| UnionFind::new(t.fps.len()));
                 if uf.find(i as u32) != uf.find(j as u32) {
                     uf.union(i as u32, j as u32);
@@ -374,10 +398,19 @@ fn search(unique: &[u64], sub: Substring, k: u32, tuning: Tuning) -> Vec<u64> {
                     let fx = t.fps[x as usize];
                     let mut visit = |range: std::ops::Range<usize>| {
                         for y in range.map(|y| y as u32) {
-                            if y != x
-                                && uf.find(x) != uf.find(y)
-                                && hamming(fx, t.fps[y as usize]) <= k
+                            if y == x {
+                                continue;
+                            }
+                            if involved.is_some() {
+                                if hamming(fx, t.fps[y as usize]) > k {
+                                    continue;
+                                }
+                                mark(x as usize, y as usize);
+                            } else if uf.find(x) == uf.find(y) || hamming(fx, t.fps[y as usize]) > k
                             {
+                                continue;
+                            }
+                            if uf.find(x) != uf.find(y) {
                                 uf.union(x, y);
                                 out.push((x, y));
                             }
@@ -452,7 +485,25 @@ impl LocalUnionFind {
 /// connected components are exactly those of all near pairs (a property
 /// test checks both against a brute-force scan).
 pub fn near_fingerprint_pairs(unique: &[u64], p: &SimIndexParams) -> Vec<(u32, u32, u32)> {
-    pairs_tuned(unique, p, DEFAULT_TUNING)
+    pairs_tuned(unique, None, p, DEFAULT_TUNING)
+}
+
+/// [`near_fingerprint_pairs`] for leader clustering: `rank[i]` is the
+/// place of `unique[i]` in keep priority (see [`near_pairs`]). Where a
+/// table gave a spanning forest instead of all pairs, leader clustering
+/// over the forest could miss members (a leader reaches a document only
+/// through members near it), so the leaders are first worked out here, as
+/// leader clustering over all near pairs would make them
+/// (`leader_stars`), and each gets an edge to every member it takes: with
+/// these edges, [`crate::cluster::leaders`] (asking the distance of the
+/// pairs it has not seen) gives exactly the clusters of all near pairs.
+pub fn near_fingerprint_pairs_ranked(
+    unique: &[u64],
+    rank: &[u32],
+    p: &SimIndexParams,
+) -> Vec<(u32, u32, u32)> {
+    assert_eq!(rank.len(), unique.len(), "BUG: a rank per fingerprint");
+    pairs_tuned(unique, Some(rank), p, DEFAULT_TUNING)
 }
 
 /// How [`near_fingerprint_pairs`] works, for the tests: the near pairs of
@@ -467,17 +518,35 @@ struct Tuning {
 
 const DEFAULT_TUNING: Tuning = Tuning { budget: None, chunk: DENSE_CHUNK };
 
-/// [`near_fingerprint_pairs`] with `tuning`.
-fn pairs_tuned(unique: &[u64], p: &SimIndexParams, tuning: Tuning) -> Vec<(u32, u32, u32)> {
+/// [`near_fingerprint_pairs`] with `rank` (leader clustering) and `tuning`.
+fn pairs_tuned(
+    unique: &[u64],
+    rank: Option<&[u32]>,
+    p: &SimIndexParams,
+    tuning: Tuning,
+) -> Vec<(u32, u32, u32)> {
     assert!(p.valid(), "BUG: unchecked simindex params {p:?}");
     assert!(u32::try_from(unique.len()).is_ok(), "BUG: more than u32::MAX fingerprints");
     debug_assert!(unique.windows(2).all(|w| w[0] < w[1]));
+    let involved: Option<Vec<AtomicBool>> =
+        rank.map(|_| (0..unique.len()).map(|_| AtomicBool::new(false)).collect());
     let mut pairs: Vec<u64> = Vec::new();
     for sub in p.plan() {
-        pairs.extend(search(unique, sub, p.k, tuning));
+        pairs.extend(search(unique, involved.as_deref(), sub, p.k, tuning));
     }
     pairs.par_sort_unstable();
     pairs.dedup();
+    if let (Some(rank), Some(involved)) = (rank, involved) {
+        let involved: Vec<bool> = involved.into_iter().map(AtomicBool::into_inner).collect();
+        if involved.iter().any(|&x| x) {
+            let mut order: Vec<u32> = (0..unique.len() as u32).collect();
+            order.sort_unstable_by_key(|&i| rank[i as usize]);
+            let stars = leader_stars(unique, &order, &involved, &pairs, p);
+            pairs.extend(stars);
+            pairs.par_sort_unstable();
+            pairs.dedup();
+        }
+    }
     pairs
         .into_iter()
         .map(|p| {
@@ -487,24 +556,112 @@ fn pairs_tuned(unique: &[u64], p: &SimIndexParams, tuning: Tuning) -> Vec<(u32, 
         .collect()
 }
 
+/// The near pairs a leader of `order` (unique indices in keep priority)
+/// takes that `pairs` (sorted) may lack: leaders walked in that order, each
+/// taking every near fingerprint not yet taken. A fingerprint not
+/// `involved` in a forest has all its near pairs in `pairs`, so its takes
+/// are read from them; the others query every table (all built at once:
+/// 12 bytes per fingerprint and 4 per key each) and get an edge per take.
+fn leader_stars(
+    unique: &[u64],
+    order: &[u32],
+    involved: &[bool],
+    pairs: &[u64],
+    p: &SimIndexParams,
+) -> Vec<u64> {
+    let n = unique.len();
+    // Neighbours of each fingerprint in `pairs`: adj[start[i]..start[i + 1]].
+    let mut start = vec![0usize; n + 1];
+    for &e in pairs {
+        start[(e >> 32) as usize + 1] += 1;
+        start[(e as u32) as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut adj = vec![0u32; start[n]];
+    for &e in pairs {
+        let (a, b) = ((e >> 32) as u32, e as u32);
+        adj[fill[a as usize]] = b;
+        fill[a as usize] += 1;
+        adj[fill[b as usize]] = a;
+        fill[b as usize] += 1;
+    }
+    drop(fill);
+    let plan = p.plan();
+    let tables: Vec<Table> = plan.iter().map(|&sub| Table::build(unique, sub)).collect();
+    let mut taken = vec![false; n];
+    let mut out = Vec::new();
+    for &l in order {
+        let l = l as usize;
+        if taken[l] {
+            continue;
+        }
+        taken[l] = true;
+        if !involved[l] {
+            for &y in &adj[start[l]..start[l + 1]] {
+                taken[y as usize] = true;
+            }
+            continue;
+        }
+        let fl = unique[l];
+        for (sub, t) in plan.iter().zip(&tables) {
+            let own = (fl >> sub.shift) & ((1u64 << sub.width) - 1);
+            let mut visit = |range: std::ops::Range<usize>| {
+                for pos in range {
+                    let y = t.index[pos] as usize;
+                    if !taken[y] && hamming(fl, t.fps[pos]) <= p.k {
+                        taken[y] = true;
+                        out.push(pack(l as u32, y as u32));
+                    }
+                }
+            };
+            visit(t.bucket(own));
+            ball(own, sub.width, sub.radius, &mut |other| visit(t.bucket(other)));
+        }
+    }
+    out
+}
+
 /// Edges joining documents whose fingerprints (`fps[doc]`) differ in at
 /// most `p.k` bits, as `(a, b, distance)` with `a < b`, sorted: documents
 /// with identical fingerprints are joined to the first of them (a star, so
 /// mass duplicates cost linear time), and each near pair of distinct
 /// fingerprints joins the first documents of the two. The connected
 /// components are exactly those of all near pairs.
-pub fn near_pairs(fps: &[u64], p: &SimIndexParams) -> Vec<(DocId, DocId, u32)> {
-    let mut by_fp: Vec<(u64, u32)> = fps.iter().enumerate().map(|(d, &f)| (f, d as u32)).collect();
+///
+/// Leader clustering gives `rank` (each document's place in keep priority,
+/// [`crate::cluster::priority`]): "first" is then first in that order, and
+/// dense fingerprints' neighbours get an edge to their likely leader (see
+/// [`near_fingerprint_pairs_ranked`]).
+pub fn near_pairs(
+    fps: &[u64],
+    rank: Option<&[u32]>,
+    p: &SimIndexParams,
+) -> Vec<(DocId, DocId, u32)> {
+    let mut by_fp: Vec<(u64, u32, u32)> = fps
+        .iter()
+        .enumerate()
+        .map(|(d, &f)| (f, rank.map_or(d as u32, |r| r[d]), d as u32))
+        .collect();
     by_fp.par_sort_unstable();
-    let groups: Vec<&[(u64, u32)]> = by_fp.chunk_by(|x, y| x.0 == y.0).collect();
+    let groups: Vec<&[(u64, u32, u32)]> = by_fp.chunk_by(|x, y| x.0 == y.0).collect();
     let unique: Vec<u64> = groups.iter().map(|g| g[0].0).collect();
     let mut edges: Vec<(DocId, DocId, u32)> = Vec::new();
+    let pair = |a: u32, b: u32, d| (DocId(a.min(b)), DocId(a.max(b)), d);
     for g in &groups {
-        edges.extend(g[1..].iter().map(|x| (DocId(g[0].1), DocId(x.1), 0)));
+        edges.extend(g[1..].iter().map(|x| pair(g[0].2, x.2, 0)));
     }
-    for (i, j, d) in near_fingerprint_pairs(&unique, p) {
-        let (a, b) = (groups[i as usize][0].1, groups[j as usize][0].1);
-        edges.push((DocId(a.min(b)), DocId(a.max(b)), d));
+    let near = match rank {
+        None => near_fingerprint_pairs(&unique, p),
+        Some(_) => {
+            let first: Vec<u32> = groups.iter().map(|g| g[0].1).collect();
+            near_fingerprint_pairs_ranked(&unique, &first, p)
+        }
+    };
+    for (i, j, d) in near {
+        edges.push(pair(groups[i as usize][0].2, groups[j as usize][0].2, d));
     }
     edges.par_sort_unstable();
     edges
@@ -669,11 +826,11 @@ mod tests {
                 prop_assert_eq!(&near_fingerprint_pairs(&unique, &p), &want, "{:?}", p);
                 // The second pass (no pair kept from the first) too.
                 let second = Tuning { budget: Some(0), chunk: 3 };
-                prop_assert_eq!(&pairs_tuned(&unique, &p, second), &want, "{:?}", p);
+                prop_assert_eq!(&pairs_tuned(&unique, None, &p, second), &want, "{:?}", p);
             }
             // Document edges give the components of all near pairs.
             let p = SimIndexParams::with_substrings(k, m);
-            let edges = near_pairs(&fps, &p);
+            let edges = near_pairs(&fps, None, &p);
             let all: Vec<(DocId, DocId)> =
                 brute(&fps, k).into_iter().map(|(a, b, _)| (DocId(a), DocId(b))).collect();
             prop_assert_eq!(
@@ -716,7 +873,7 @@ mod tests {
             // chunk of dense fingerprints or many.
             let tunings = [(None, DENSE_CHUNK), (Some(0), DENSE_CHUNK), (Some(0), 5), (Some(usize::MAX), 5)];
             for (budget, chunk) in tunings {
-                let fast = pairs_tuned(&unique, &p, Tuning { budget, chunk });
+                let fast = pairs_tuned(&unique, None, &p, Tuning { budget, chunk });
                 for e in &fast {
                     prop_assert!(all.binary_search(e).is_ok(), "{:?}", e);
                 }
@@ -743,9 +900,10 @@ mod tests {
             // pass, or a second pass (the default here: more near pairs
             // than fingerprints).
             assert!(all.len() > unique.len().max(1024));
-            let kept = pairs_tuned(&unique, &p, Tuning { budget: Some(usize::MAX), chunk: 64 });
+            let kept =
+                pairs_tuned(&unique, None, &p, Tuning { budget: Some(usize::MAX), chunk: 64 });
             let fast = near_fingerprint_pairs(&unique, &p);
-            let chunked = pairs_tuned(&unique, &p, Tuning { budget: None, chunk: 64 });
+            let chunked = pairs_tuned(&unique, None, &p, Tuning { budget: None, chunk: 64 });
             // The forest is reached: all near pairs are far more than one
             // edge per fingerprint per table, the edges far fewer than all
             // near pairs and within the bound (worked out: 1,399 distinct
@@ -771,11 +929,11 @@ mod tests {
             assert_eq!(comps(&kept), comps(&all));
             assert_eq!(comps(&chunked), comps(&all));
             // Input order does not matter: the same components of documents.
-            let edges = near_pairs(&fps, &p);
+            let edges = near_pairs(&fps, None, &p);
             let mut rev = fps.clone();
             rev.reverse();
             let n = fps.len() as u32;
-            let back: Vec<(DocId, DocId)> = near_pairs(&rev, &p)
+            let back: Vec<(DocId, DocId)> = near_pairs(&rev, None, &p)
                 .iter()
                 .map(|&(a, b, _)| (DocId(n - 1 - a.0), DocId(n - 1 - b.0)))
                 .collect();
@@ -784,6 +942,119 @@ mod tests {
                 crate::cluster::components(fps.len(), edges.iter().map(|x| (x.0, x.1)))
             );
         }
+    }
+
+    /// Naive twin of leader clustering over SimHash edges: every near pair.
+    fn brute_leaders(fps: &[u64], order: &[DocId], k: u32) -> Vec<crate::cluster::LeaderCluster> {
+        let sim =
+            |a: DocId, b: DocId| 1.0 - f64::from(hamming(fps[a.index()], fps[b.index()])) / 64.0;
+        let all = brute(fps, k)
+            .into_iter()
+            .map(|(a, b, _)| (DocId(a), DocId(b), sim(DocId(a), DocId(b))));
+        crate::cluster::leaders(fps.len(), order, all, |_, _| None)
+    }
+
+    /// Leader clustering over the index's edges, asking the distance of
+    /// pairs it has not seen (as the SimHash method's `certain` does).
+    fn index_leaders(
+        fps: &[u64],
+        order: &[DocId],
+        edges: &[(DocId, DocId, u32)],
+        k: u32,
+    ) -> Vec<crate::cluster::LeaderCluster> {
+        let sim =
+            |a: DocId, b: DocId| 1.0 - f64::from(hamming(fps[a.index()], fps[b.index()])) / 64.0;
+        let scored = edges.iter().map(|&(a, b, _)| (a, b, sim(a, b)));
+        let certain =
+            |l: DocId, d: DocId| (hamming(fps[l.index()], fps[d.index()]) <= k).then(|| sim(l, d));
+        crate::cluster::leaders(fps.len(), order, scored, certain)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Templated pages (the forest is reached) in any keep priority,
+        /// with copies: leader clustering over the ranked edges gives
+        /// exactly the clusters of all near pairs.
+        #[test]
+        fn leaders_over_ranked_edges_equal_leaders_over_all_pairs(
+            templates in prop::collection::vec(any::<u64>(), 1..4),
+            per in 40usize..100,
+            spread in 1u32..9,
+            random in prop::collection::vec(any::<u64>(), 0..20),
+            k in 2u32..=12,
+            shuffle in any::<u64>(),
+        ) {
+            let mut fps: Vec<u64> = random.clone();
+            for (t, &tpl) in templates.iter().enumerate() {
+                for i in 0..per {
+                    let seed = (t * 1000 + i) as u64;
+                    fps.push(flip(tpl, (seed % u64::from(spread + 1)) as u32, seed));
+                    if i % 17 == 0 {
+                        fps.push(*fps.last().unwrap());
+                    }
+                }
+            }
+            let mut order: Vec<DocId> = (0..fps.len() as u32).map(DocId).collect();
+            order.sort_by_key(|d| (crate::hash::fmix64(u64::from(d.0) ^ shuffle), d.0));
+            let mut rank = vec![0u32; fps.len()];
+            for (i, d) in order.iter().enumerate() {
+                rank[d.index()] = i as u32;
+            }
+            let want = brute_leaders(&fps, &order, k);
+            let p = SimIndexParams::new(k, fps.len());
+            let edges = near_pairs(&fps, Some(&rank), &p);
+            prop_assert_eq!(index_leaders(&fps, &order, &edges, k), want.clone());
+            // Both ways to the forest, and several chunks.
+            let mut unique = fps.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            let first: Vec<u32> = unique
+                .iter()
+                .map(|u| (0..fps.len()).filter(|&d| fps[d] == *u).map(|d| rank[d]).min().unwrap())
+                .collect();
+            let ranked = |tuning| pairs_tuned(&unique, Some(&first), &p, tuning);
+            let reference = ranked(DEFAULT_TUNING);
+            let order_u: Vec<DocId> = {
+                let mut o: Vec<DocId> = (0..unique.len() as u32).map(DocId).collect();
+                o.sort_by_key(|d| first[d.index()]);
+                o
+            };
+            let want_u = brute_leaders(&unique, &order_u, k);
+            for tuning in [DEFAULT_TUNING, Tuning { budget: Some(0), chunk: 7 }, Tuning { budget: Some(usize::MAX), chunk: 7 }] {
+                let e: Vec<(DocId, DocId, u32)> =
+                    ranked(tuning).into_iter().map(|(a, b, d)| (DocId(a), DocId(b), d)).collect();
+                prop_assert_eq!(index_leaders(&unique, &order_u, &e, k), want_u.clone());
+            }
+            // Every edge is still a verified near pair.
+            let all = brute(&unique, k);
+            for e in &reference {
+                prop_assert!(all.binary_search(e).is_ok(), "{:?}", e);
+            }
+        }
+    }
+
+    #[test]
+    fn leader_stars_recover_what_forests_lose() {
+        // 20 templates × 200 pages within 0..=6 bits of theirs, K = 8: two
+        // pages of one template can be 12 bits apart, so a leader does not
+        // reach all its near pages through a forest.
+        let k = 8;
+        let fps: Vec<u64> = (0..4000u64)
+            .map(|i| flip(crate::hash::fmix64(1_000_000 + i % 20), (i * 7 % 11) as u32 % 7, i))
+            .collect();
+        let order: Vec<DocId> = (0..fps.len() as u32).map(DocId).collect();
+        let rank: Vec<u32> = (0..fps.len() as u32).collect();
+        let p = SimIndexParams::new(k, fps.len());
+        let want = brute_leaders(&fps, &order, k);
+        let clustered = |c: &[crate::cluster::LeaderCluster]| -> usize {
+            c.iter().map(|x| x.members.len()).sum()
+        };
+        let forest_only = index_leaders(&fps, &order, &near_pairs(&fps, None, &p), k);
+        assert!(clustered(&forest_only) < clustered(&want), "the forest is reached");
+        let ranked = near_pairs(&fps, Some(&rank), &p);
+        assert_eq!(index_leaders(&fps, &order, &ranked, k), want);
+        // Far fewer edges than near pairs.
+        assert!(ranked.len() * 5 < brute(&fps, k).len(), "{}", ranked.len());
     }
 
     #[test]
@@ -796,11 +1067,14 @@ mod tests {
         unique.dedup();
         let p = SimIndexParams::with_substrings(6, 3);
         let on = |threads, tuning| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| (near_pairs(&fps, &p), pairs_tuned(&unique, &p, tuning)))
+            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
+                let rank: Vec<u32> = (0..fps.len() as u32).rev().collect();
+                (
+                    near_pairs(&fps, None, &p),
+                    near_pairs(&fps, Some(&rank), &p),
+                    pairs_tuned(&unique, None, &p, tuning),
+                )
+            })
         };
         for tuning in [DEFAULT_TUNING, Tuning { budget: Some(usize::MAX), chunk: 50 }] {
             assert_eq!(on(1, tuning), on(4, tuning));
@@ -810,7 +1084,7 @@ mod tests {
     #[test]
     fn many_identical_fingerprints_stay_linear() {
         let fps = vec![42u64; 5000];
-        let pairs = near_pairs(&fps, &SimIndexParams::new(3, fps.len()));
+        let pairs = near_pairs(&fps, None, &SimIndexParams::new(3, fps.len()));
         assert_eq!(pairs.len(), 4999);
     }
 }

@@ -57,7 +57,7 @@ impl SimilarityMethod for SimHashMethod {
     fn pairs<'m>(&'m self, input: &PairInput<'_>, stats: &mut Stats) -> Result<MethodPairs<'m>> {
         let fps: &[u64] = column(input.sketches);
         let index = SimIndexParams::new(self.k, fps.len()); // as `SimHashMethod::index`
-        let pairs = simindex::near_pairs(fps, &index);
+        let pairs = simindex::near_pairs(fps, input.rank, &index);
         stats.simhash_pairs = pairs.len() as u64;
         stats.simhash_table_bytes = index.table_bytes(fps.len());
         Ok(MethodPairs::Done(
