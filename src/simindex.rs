@@ -18,7 +18,7 @@
 //! `m` is chosen from `k` and the number of fingerprints `n` by a cost
 //! model ([`SimIndexParams::new`]): short substrings make many candidates
 //! per probe (`n / 2^width`), long ones many probes (the keys within `r`
-//! bits); the cheapest of `m = 3 ..= k + 1` is taken (at a million
+//! bits); the cheapest of `m = 3 ..= max(k + 1, 4)` is taken (at a million
 //! fingerprints four substrings of 16 bits for most `k`, at ten million
 //! three of 21–22 bits). With `m > k + 1` only `k + 1` substrings are
 //! searched, at radius 0.
@@ -92,7 +92,9 @@ impl SimIndexParams {
     /// 1 to 2 ns a test on 2 cores, a probe of a table of 4 M keys misses
     /// the cache).
     pub fn new(k: u32, n: usize) -> SimIndexParams {
-        let most = (k + 1).clamp(*SUBSTRINGS.start(), *SUBSTRINGS.end());
+        // More than k + 1 substrings leave some unsearched; 4 of them keep
+        // the tables of k ≤ 2 at 16 bits for small inputs.
+        let most = (k + 1).max(4).min(*SUBSTRINGS.end());
         let cheapest = (*SUBSTRINGS.start()..=most)
             .map(|m| SimIndexParams { k, substrings: m })
             .min_by(|a, b| a.cost(n).total_cmp(&b.cost(n)))
@@ -274,8 +276,8 @@ fn candidates(t: &Table, sub: Substring, key: u64, f: &mut impl FnMut(usize, usi
 
 /// The verified pairs (packed) one substring's table finds: every near
 /// pair of two fingerprints that each have at most [`FULL_RUN`] near
-/// candidates in this table, and a spanning forest of the near pairs of the
-/// others (see the module doc).
+/// neighbours among their candidates in this table, and a spanning forest
+/// of the near pairs of the others (see the module doc).
 fn search(
     unique: &[u64],
     involved: Option<&[AtomicBool]>,
@@ -749,7 +751,7 @@ mod tests {
         for k in 0..=MAX_K {
             for n in [0, 1, 1000, 1 << 20, 1 << 24] {
                 let p = SimIndexParams::new(k, n);
-                assert!(p.valid() && p.substrings <= (k + 1).max(3), "{p:?}");
+                assert!(p.valid() && p.substrings <= (k + 1).max(4), "{p:?}");
             }
         }
     }
