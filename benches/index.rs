@@ -1,7 +1,10 @@
 //! Index throughput: SimHash fingerprints per second (from real shingles),
-//! the permuted-table near-pair search over 1M random fingerprints (with
-//! planted neighbours at distance 1..=3), beside a brute-force scan of all
-//! pairs on 20k fingerprints; and MinHash LSH candidates when most
+//! the multi-index near-pair search over 1M random fingerprints (with
+//! planted neighbours at distance 1..=K) at K = 3, 8 and 12, beside a
+//! brute-force scan of all pairs on 20k fingerprints, and over 1M clustered
+//! fingerprints (1,000 templates, members within 6 bits: templated pages);
+//! each group prints the index's bytes per fingerprint. And MinHash LSH
+//! candidates when most
 //! documents fall into the same buckets (templated near-copies, and
 //! unrelated documents sharing one band, as a common header makes them), at
 //! 10k, 100k and 400k documents: the time should grow linearly.
@@ -38,21 +41,56 @@ fn shingle_sets() -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// `n` random fingerprints, every tenth followed by a neighbour 1..=3 bits away.
-fn fingerprints(n: usize) -> Vec<u64> {
+/// `n` random fingerprints, every tenth followed by a neighbour 1..=k bits
+/// away; sorted, distinct.
+fn fingerprints(n: usize, k: u32) -> Vec<u64> {
     let mut out = Vec::with_capacity(n);
     let mut i = 0u64;
     while out.len() < n {
         let fp = fmix64(i);
         out.push(fp);
         if i % 10 == 0 && out.len() < n {
-            out.push(fp ^ (1 << (i % 64)) ^ (1 << ((i / 64) % 64)));
+            let mut near = fp;
+            for j in 0..1 + (i / 10) % u64::from(k.max(1)) {
+                near ^= 1 << ((i.wrapping_mul(7) + j * 13) % 64);
+            }
+            out.push(near);
         }
         i += 1;
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// `n` fingerprints of 1,000 templates, each within 0..=6 random bits of
+/// its template; sorted, distinct (about 760k of 1M).
+fn clustered(n: usize) -> Vec<u64> {
+    let mut out: Vec<u64> = (0..n as u64)
+        .map(|i| {
+            let mut fp = fmix64(1_000_000 + i % 1000);
+            let mut s = i;
+            for _ in 0..fmix64(i) % 7 {
+                s = fmix64(s + 1);
+                fp ^= 1 << (s % 64);
+            }
+            fp
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Prints the index's parameters and bytes per fingerprint.
+fn describe(what: &str, fps: &[u64], p: &SimIndexParams) {
+    println!(
+        "{what}: {} fingerprints, {} substrings, {} tables, {:.1} bytes per fingerprint",
+        fps.len(),
+        p.substrings,
+        p.tables(),
+        p.table_bytes(fps.len()) as f64 / fps.len() as f64
+    );
 }
 
 fn simhash_bench(c: &mut Criterion) {
@@ -65,31 +103,46 @@ fn simhash_bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let p = SimIndexParams::new(3);
-    let mut g = c.benchmark_group("simindex k=3");
-    g.sample_size(10);
-    let million = fingerprints(1_000_000);
-    g.throughput(Throughput::Elements(million.len() as u64));
-    g.bench_function("tables, 1M fingerprints", |b| {
-        b.iter(|| black_box(near_fingerprint_pairs(&million, &p).len()))
-    });
-    let small = fingerprints(20_000);
-    g.throughput(Throughput::Elements(small.len() as u64));
-    g.bench_function("tables, 20k fingerprints", |b| {
-        b.iter(|| black_box(near_fingerprint_pairs(&small, &p).len()))
-    });
-    g.bench_function("brute force, 20k fingerprints", |b| {
-        b.iter(|| {
-            let mut n = 0usize;
-            for i in 0..small.len() {
-                for j in i + 1..small.len() {
-                    n += usize::from(hamming(small[i], small[j]) <= 3);
-                }
-            }
-            black_box(n)
-        })
-    });
-    g.finish();
+    for k in [3, 8, 12] {
+        let mut g = c.benchmark_group(format!("simindex k={k}"));
+        g.sample_size(10);
+        let million = fingerprints(1_000_000, k);
+        let p = SimIndexParams::new(k, million.len());
+        describe(&format!("k={k} random"), &million, &p);
+        g.throughput(Throughput::Elements(million.len() as u64));
+        g.bench_function("tables, 1M fingerprints", |b| {
+            b.iter(|| black_box(near_fingerprint_pairs(&million, &p).len()))
+        });
+        if k == 3 {
+            let small = fingerprints(20_000, k);
+            let p = SimIndexParams::new(k, small.len());
+            g.throughput(Throughput::Elements(small.len() as u64));
+            g.bench_function("tables, 20k fingerprints", |b| {
+                b.iter(|| black_box(near_fingerprint_pairs(&small, &p).len()))
+            });
+            g.bench_function("brute force, 20k fingerprints", |b| {
+                b.iter(|| {
+                    let mut n = 0usize;
+                    for i in 0..small.len() {
+                        for j in i + 1..small.len() {
+                            n += usize::from(hamming(small[i], small[j]) <= k);
+                        }
+                    }
+                    black_box(n)
+                })
+            });
+        }
+        if k <= 8 {
+            let templated = clustered(1_000_000);
+            let p = SimIndexParams::new(k, templated.len());
+            describe(&format!("k={k} clustered"), &templated, &p);
+            g.throughput(Throughput::Elements(templated.len() as u64));
+            g.bench_function("tables, 1M clustered fingerprints", |b| {
+                b.iter(|| black_box(near_fingerprint_pairs(&templated, &p).len()))
+            });
+        }
+        g.finish();
+    }
 }
 
 /// `n` signatures of 128 values: near-copies of one template (each differs

@@ -11,6 +11,7 @@ use crate::minhash::Variant;
 use crate::passage::PassageOptions;
 use crate::shingle::ShingleKind;
 use crate::simhash::Weighting;
+use crate::simindex::MAX_K;
 use crate::source::{Input, SourceOptions};
 use crate::text::TextOptions;
 
@@ -53,8 +54,9 @@ pub struct Options {
     pub max_skips: usize,
     /// How near-duplicate documents are found (`None` for passages alone).
     pub method: Method,
-    /// SimHash: largest Hamming distance between near-duplicates.
-    pub hamming: u32,
+    /// SimHash: largest Hamming distance between near-duplicates, or from
+    /// the threshold (see [`Options::hamming_bits`]).
+    pub hamming: Hamming,
     /// SimHash: shingle weights.
     pub weighting: Weighting,
     /// Leave shingles found in at least this many documents out of the
@@ -98,7 +100,7 @@ impl Options {
             batch_bytes: 16 << 20,
             max_skips: 10_000,
             method: Method::MinHash,
-            hamming: 3,
+            hamming: Hamming::Auto,
             weighting: Weighting::Tf,
             ignore_boilerplate: None,
             exact_verify: true,
@@ -168,11 +170,12 @@ impl Options {
                 ));
             }
         }
-        if self.method.simhash() && self.hamming > 12 {
-            return bad(format!(
-                "--hamming {} is too large: at most 12 bits (the index needs C(k+3, k) tables)",
-                self.hamming
-            ));
+        if let (true, Hamming::Bits(k)) = (self.method.simhash(), self.hamming) {
+            if k > MAX_K {
+                return bad(format!(
+                    "--hamming {k} is too large: the SimHash index searches at most {MAX_K} bits"
+                ));
+            }
         }
         if let Some(n) = self.ignore_boilerplate {
             if n < 2 {
@@ -189,6 +192,38 @@ impl Options {
         }
         Ok(())
     }
+}
+
+impl Options {
+    /// SimHash's largest Hamming distance: `Bits(k)` as given, `Auto` the
+    /// distance expected at the Jaccard threshold
+    /// ([`crate::simhash::hamming_for_threshold`]: 10 for 0.8), at most
+    /// [`MAX_K`] (thresholds below 0.55 would ask for more).
+    pub fn hamming_bits(&self) -> u32 {
+        match self.hamming {
+            Hamming::Bits(k) => k,
+            Hamming::Auto => crate::simhash::hamming_for_threshold(self.threshold).min(MAX_K),
+        }
+    }
+
+    /// With `--hamming auto`, the distance the threshold asks for when the
+    /// index cannot search that far ([`Options::hamming_bits`] gives
+    /// [`MAX_K`] instead); `None` otherwise.
+    pub fn hamming_capped(&self) -> Option<u32> {
+        let wanted = crate::simhash::hamming_for_threshold(self.threshold);
+        (self.hamming == Hamming::Auto && wanted > MAX_K).then_some(wanted)
+    }
+}
+
+/// SimHash's largest Hamming distance between near-duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hamming {
+    /// The distance expected at the Jaccard threshold (see
+    /// [`Options::hamming_bits`]).
+    #[default]
+    Auto,
+    /// At most this many bits of 64 (0 to [`MAX_K`]).
+    Bits(u32),
 }
 
 /// Checked, frozen options (see [`Options::build`]); read through `Deref`.
@@ -245,7 +280,7 @@ pub enum Method {
     /// MinHash LSH, verified by the Jaccard estimate.
     #[default]
     MinHash,
-    /// SimHash with permuted block tables, verified by Hamming distance.
+    /// SimHash with multi-index hashing, verified by Hamming distance.
     SimHash,
     /// Both; a pair found by either joins a cluster, and the report says
     /// which method found each pair.
@@ -269,5 +304,34 @@ impl Method {
             Method::SimHash => "simhash",
             Method::Both => "both",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hamming_auto_follows_the_threshold_and_numbers_are_checked() {
+        let mut o = Options::new(vec![Input::Stdin]);
+        o.method = Method::SimHash;
+        assert_eq!(o.hamming, Hamming::Auto);
+        for (t, k) in [(0.9, 7), (0.8, 10), (0.7, 12), (0.55, 16)] {
+            o.threshold = t;
+            assert_eq!((o.hamming_bits(), o.hamming_capped()), (k, None), "{t}");
+        }
+        // 0.5 asks for 17: capped at the index's 16, and said so.
+        o.threshold = 0.5;
+        assert_eq!((o.hamming_bits(), o.hamming_capped()), (16, Some(17)));
+        o.hamming = Hamming::Bits(3);
+        assert_eq!((o.hamming_bits(), o.hamming_capped()), (3, None));
+        o.hamming = Hamming::Bits(MAX_K);
+        assert!(o.validate().is_ok());
+        o.hamming = Hamming::Bits(MAX_K + 1);
+        let Err(Error::InvalidOption(m)) = o.validate() else { panic!("17 bits accepted") };
+        assert!(m.contains("--hamming 17 is too large"), "{m}");
+        // Not checked when SimHash does not run.
+        o.method = Method::MinHash;
+        assert!(o.validate().is_ok());
     }
 }

@@ -223,7 +223,7 @@ fn run(
     Ok(Outcome {
         report: Report {
             version: model::REPORT_VERSION,
-            params: report::params(cfg, source.options()),
+            params: report::params(cfg, source.options(), sketches.docs.len()),
             stats,
             clusters,
             passages: passages_found,

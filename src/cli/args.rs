@@ -94,6 +94,27 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// `--hamming`: `auto` or a number of bits (its range is checked with the
+/// other options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HammingArg {
+    /// From the threshold.
+    Auto,
+    /// This many bits.
+    Bits(u32),
+}
+
+/// Parses `auto` or a whole number of bits.
+fn parse_hamming(s: &str) -> Result<HammingArg, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(HammingArg::Auto);
+    }
+    s.trim()
+        .parse()
+        .map(HammingArg::Bits)
+        .map_err(|_| format!("{s:?} is neither auto nor a number of bits (0 to 16)"))
+}
+
 /// Parses a share: a number from 0 to 1.
 fn parse_share(s: &str) -> Result<f64, String> {
     let x: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number"))?;
@@ -265,17 +286,19 @@ pub struct Common {
     pub format: Option<Format>,
 
     /// How near-duplicate documents are found: minhash (Jaccard of shingle
-    /// sets, LSH), simhash (Hamming distance of 64-bit fingerprints, permuted
-    /// block tables), or both (a pair found by either joins a cluster; the
+    /// sets, LSH), simhash (Hamming distance of 64-bit fingerprints,
+    /// multi-index hashing), or both (a pair found by either joins a cluster; the
     /// report lists which method found each pair).
     #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
     pub method: MethodArg,
 
     /// SimHash: largest Hamming distance (bits of 64) between near-duplicates.
-    /// 3 is the classic choice for web pages (Manku et al. 2007). Uses
-    /// C(K+3, K) tables: 20 for 3.
-    #[arg(long, default_value_t = 3, value_name = "K", allow_negative_numbers = true)]
-    pub hamming: u32,
+    /// auto: the distance expected at --threshold for tf weights, 64/pi x
+    /// arccos(2J/(1+J)) rounded: 10 at 0.8, 7 at 0.9, 12 at 0.7, at most 16.
+    /// Or a number of bits from 0 to 16 (3 is the classic choice for long web
+    /// pages at web scale, Manku et al. 2007).
+    #[arg(long, default_value = "auto", value_parser = parse_hamming, value_name = "K|auto", allow_negative_numbers = true)]
+    pub hamming: HammingArg,
 
     /// Leave shingles that occur in at least N documents out of document
     /// similarity (MinHash and SimHash): a shared licence header, cookie

@@ -3,6 +3,7 @@
 //! clap.
 
 use neardup::cluster::{Clustering, Keep};
+use neardup::config::Hamming;
 use neardup::lsh::LshParams;
 use neardup::minhash::Variant;
 use neardup::passage::PassageOptions;
@@ -13,7 +14,7 @@ use neardup::text::TextOptions;
 use neardup::{Config, Method, Options};
 
 use super::args::{
-    ClusterArg, Common, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg,
+    ClusterArg, Common, HammingArg, KeepArg, MethodArg, MinHashVariant, VerifyArg, WeightingArg,
 };
 use neardup::simhash::Weighting;
 
@@ -73,7 +74,18 @@ pub fn build(
         MethodArg::Simhash => Method::SimHash,
         MethodArg::Both => Method::Both,
     };
-    cfg.hamming = a.hamming;
+    cfg.hamming = match a.hamming {
+        HammingArg::Auto => Hamming::Auto,
+        HammingArg::Bits(k) => Hamming::Bits(k),
+    };
+    if let (true, Some(wanted), false) = (cfg.method.simhash(), cfg.hamming_capped(), a.quiet) {
+        eprintln!(
+            "neardup: warning: --hamming auto: --threshold {} asks for {wanted} bits, more than \
+             the SimHash index searches: using {}",
+            cfg.threshold,
+            cfg.hamming_bits()
+        );
+    }
     cfg.ignore_boilerplate = a.ignore_boilerplate;
     cfg.exact_verify = a.verify == VerifyArg::Exact;
     cfg.weighting = match a.weighting {

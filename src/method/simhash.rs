@@ -1,6 +1,6 @@
 //! SimHash: a 64-bit fingerprint per document (shingles weighted by
 //! frequency, optionally tf-idf), pairs within a Hamming distance found
-//! with permuted block tables ([`crate::simindex`]); exact in the distance,
+//! with multi-index hashing ([`crate::simindex`]); exact in the distance,
 //! so no verification follows.
 
 use super::{
@@ -16,17 +16,20 @@ use crate::simindex::{self, SimIndexParams};
 /// SimHash (see the module doc).
 #[derive(Debug)]
 pub struct SimHashMethod {
-    index: SimIndexParams,
+    k: u32,
     tfidf: bool,
 }
 
 impl SimHashMethod {
     /// The method with `cfg`'s Hamming distance and weighting.
     pub fn new(cfg: &Config) -> SimHashMethod {
-        SimHashMethod {
-            index: SimIndexParams::new(cfg.hamming),
-            tfidf: cfg.weighting == Weighting::TfIdf,
-        }
+        SimHashMethod { k: cfg.hamming_bits(), tfidf: cfg.weighting == Weighting::TfIdf }
+    }
+
+    /// The index for `fingerprints` documents with `cfg`'s distance (as
+    /// [`SimHashMethod::pairs`] builds it, and the report states it).
+    pub fn index(cfg: &Config, fingerprints: usize) -> SimIndexParams {
+        SimIndexParams::new(cfg.hamming_bits(), fingerprints)
     }
 }
 
@@ -56,17 +59,20 @@ impl SimilarityMethod for SimHashMethod {
         // Documents left out are not indexed at all.
         let kept: Vec<u32> =
             (0..fps.len() as u32).filter(|&d| !input.is_left_out(d as usize)).collect();
+        let index = SimIndexParams::new(self.k, kept.len()); // as `SimHashMethod::index`
         let pairs = if kept.len() == fps.len() {
-            simindex::near_pairs(fps, &self.index)
+            simindex::near_pairs(fps, input.rank, &index)
         } else {
             let some: Vec<u64> = kept.iter().map(|&d| fps[d as usize]).collect();
-            simindex::near_pairs(&some, &self.index)
+            let rank: Option<Vec<u32>> =
+                input.rank.map(|r| kept.iter().map(|&d| r[d as usize]).collect());
+            simindex::near_pairs(&some, rank.as_deref(), &index)
                 .into_iter()
                 .map(|(a, b, d)| (DocId(kept[a.index()]), DocId(kept[b.index()]), d))
                 .collect()
         };
         stats.simhash_pairs = pairs.len() as u64;
-        stats.simhash_table_bytes = fps.len() as u64 * 12;
+        stats.simhash_table_bytes = index.table_bytes(kept.len());
         Ok(MethodPairs::Done(
             pairs.into_iter().map(|(a, b, d)| ScoredPair { a, b, score: f64::from(d) }).collect(),
         ))
@@ -80,7 +86,7 @@ impl SimilarityMethod for SimHashMethod {
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
         let fps: &[u64] = column(sketches);
         let d = simhash::hamming(fps[a.index()], fps[b.index()]);
-        (d <= self.index.k).then(|| 1.0 - f64::from(d) / 64.0)
+        (d <= self.k).then(|| 1.0 - f64::from(d) / 64.0)
     }
 
     fn score_similarity(&self, score: f64) -> f64 {

@@ -50,10 +50,14 @@ pub struct Params {
     /// SimHash: largest Hamming distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hamming: Option<u32>,
+    /// SimHash: whether `hamming` was derived from the threshold
+    /// (`--hamming auto`, the default); absent in reports written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamming_auto: Option<bool>,
     /// SimHash: `tf` or `tfidf`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weighting: Option<String>,
-    /// SimHash: number of permuted block tables.
+    /// SimHash: number of multi-index tables (substrings searched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simhash_tables: Option<u64>,
     /// `--ignore-boilerplate`: shingles in at least this many documents
@@ -161,7 +165,7 @@ pub struct Stats {
     pub exact_checked_pairs: u64,
     /// Pairs found by the SimHash tables.
     pub simhash_pairs: u64,
-    /// Bytes of one SimHash table (tables are built one at a time).
+    /// Bytes of the largest SimHash table (tables are built one at a time).
     pub simhash_table_bytes: u64,
     /// Clusters of two or more documents.
     pub clusters: u64,
@@ -253,8 +257,9 @@ pub struct Member {
     pub doc: String,
     /// Similarity with the representative (1 for itself), rounded to 4
     /// decimals. Leader clustering: the verified similarity of the pair
-    /// (the exact Jaccard where it was checked, else the estimate; SimHash
-    /// alone: 1 − hamming/64), never below the threshold. Components: the
+    /// (the exact Jaccard where it was checked, else the estimate), never
+    /// below the threshold; SimHash alone: 1 − hamming/64, the share of
+    /// equal bits, on its own scale (at least 1 − K/64). Components: the
     /// first method's estimate, which can be far below it.
     pub similarity: f64,
 }

@@ -236,9 +236,14 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
         }
     }
     if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
+        let auto = if p.hamming_auto == Some(true) {
+            format!(" (auto: expected at Jaccard {})", p.threshold)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "near-duplicates: SimHash (64 bits, {w} weights, {}-{unit} shingles), Hamming <= {k}, {t} tables of {}; {} pairs",
+            "near-duplicates: SimHash (64 bits, {w} weights, {}-{unit} shingles), Hamming <= {k}{auto}, {t} tables of {}; {} pairs",
             p.ngram,
             human_bytes(s.simhash_table_bytes),
             s.simhash_pairs

@@ -70,7 +70,7 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
             "of": signatures,
             "threshold": cfg.threshold,
             "exact_verify": cfg.exact_verify,
-            "hamming": cfg.hamming,
+            "hamming": cfg.hamming_bits(),
             "weighting": format!("{:?}", cfg.weighting),
         }),
         Kind::PassageFingerprints => serde_json::json!({

@@ -10,27 +10,31 @@ use bitvec::vec::BitVec;
 use super::candidates::FoundPairs;
 use super::sketch::Sketches;
 use crate::cluster::{self, Clustering, Keep};
-use crate::config::Config;
+use crate::config::{Config, Hamming};
 use crate::ids::DocId;
-use crate::method::SimilarityMethod;
+use crate::method::{SimHashMethod, SimilarityMethod};
 use crate::report::model::{self, Stats};
 use crate::simhash::Weighting;
-use crate::simindex::SimIndexParams;
 use crate::source::SourceOptions;
 
-/// The parameters of a run, as the report states them.
-pub(crate) fn params(cfg: &Config, source: &SourceOptions) -> model::Params {
+/// The parameters of a run over `fingerprints` documents with words, as
+/// the report states them.
+pub(crate) fn params(cfg: &Config, source: &SourceOptions, fingerprints: usize) -> model::Params {
     let lsh = cfg.lsh_params();
     let (shingle, ngram) = (cfg.shingle.name(), cfg.shingle.size());
     model::Params {
         method: cfg.method.name().into(),
         verify: if cfg.exact_verify { "exact-near-threshold".into() } else { "estimate".into() },
-        hamming: cfg.method.simhash().then_some(cfg.hamming),
+        hamming: cfg.method.simhash().then(|| cfg.hamming_bits()),
+        hamming_auto: cfg.method.simhash().then_some(cfg.hamming == Hamming::Auto),
         weighting: cfg.method.simhash().then(|| match cfg.weighting {
             Weighting::Tf => "tf".to_owned(),
             Weighting::TfIdf => "tfidf".to_owned(),
         }),
-        simhash_tables: cfg.method.simhash().then(|| SimIndexParams::new(cfg.hamming).tables()),
+        simhash_tables: cfg
+            .method
+            .simhash()
+            .then(|| SimHashMethod::index(cfg, fingerprints).tables()),
         ignore_boilerplate: cfg.ignore_boilerplate,
         min_passage_words: cfg.passages.map(|p| p.min_words),
         threshold: cfg.threshold,

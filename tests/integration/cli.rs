@@ -168,6 +168,90 @@ fn exit_codes_and_messages_name_the_flag() {
         .stdout(predicate::str::contains("[default: 0.8]"));
 }
 
+/// `--hamming auto` (the default) takes SimHash's distance from the
+/// threshold (64/π · arccos(2J/(1+J)) rounded: 10 at 0.8, 7 at 0.9) and
+/// the report says so; a number is taken as given, up to 16; beyond, or
+/// not a number, is a usage error; a threshold that asks for more than 16
+/// gets 16 and a warning.
+#[test]
+fn hamming_is_auto_by_default_and_stated_in_params() {
+    let base = ["scan", "data/labelled/help_nl.jsonl", "--no-passages"];
+    let params = |extra: &[&str]| report(&[&base[..], extra].concat())["params"].clone();
+    let p = params(&["--method", "simhash"]);
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(10), Some(true)));
+    let p = params(&["--method", "both", "--threshold", "0.9"]);
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(7), Some(true)));
+    let p = params(&["--method", "simhash", "--hamming", "auto", "--threshold", "0.7"]);
+    assert_eq!(p["hamming"], 12);
+    let p = params(&["--method", "simhash", "--hamming", "5"]);
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(5), Some(false)));
+    let p = params(&["--method", "simhash", "--hamming", "16"]);
+    assert_eq!(p["hamming"], 16);
+    // MinHash alone states neither.
+    let p = params(&[]);
+    assert!(p.get("hamming").is_none() && p.get("hamming_auto").is_none(), "{p}");
+    // The summary says where the distance came from.
+    neardup()
+        .args(base)
+        .args(["--method", "simhash", "--no-timing"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Hamming <= 10 (auto: expected at Jaccard 0.8)"));
+    neardup()
+        .args(["scan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[default: auto]"));
+    // Too far, or not a distance: exit 2, naming the flag.
+    neardup().args(base).args(["--method", "simhash", "--hamming", "17"]).assert().code(2).stderr(
+        predicate::str::contains(
+            "--hamming 17 is too large: the SimHash index searches at most 16 bits",
+        ),
+    );
+    for bad in ["-1", "many", "3.5"] {
+        neardup()
+            .args(base)
+            .args(["--method", "simhash", "--hamming", bad])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--hamming"));
+    }
+    // A threshold of 0.5 asks for 17 bits: 16, with a warning (none with -q).
+    let out = neardup()
+        .args(base)
+        .args(["--method", "simhash", "--threshold", "0.5", "--format", "json", "--no-timing"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["params"]["hamming"], 16);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--hamming auto: --threshold 0.5 asks for 17 bits"), "{err}");
+    let out = neardup()
+        .args(base)
+        .args(["--method", "simhash", "--threshold", "0.5", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty());
+}
+
+/// A report written before `hamming_auto` (and `cluster`) were stated
+/// still reads as a report.
+#[test]
+fn reports_without_the_newer_params_still_read() {
+    let mut r =
+        report(&["scan", "data/labelled/help_nl.jsonl", "--no-passages", "--method", "simhash"]);
+    let typed: neardup::report::Report = serde_json::from_value(r.clone()).unwrap();
+    assert_eq!(typed.params.hamming_auto, Some(true));
+    let params = r["params"].as_object_mut().unwrap();
+    params.remove("hamming_auto");
+    params.remove("cluster");
+    let old: neardup::report::Report = serde_json::from_value(r).unwrap();
+    assert_eq!(old.params.hamming_auto, None);
+    assert_eq!(old.params.hamming, Some(10));
+    assert_eq!(old.params.cluster, "components");
+}
+
 #[test]
 fn report_file_is_written_and_summary_printed() {
     let dir = tempfile::tempdir().unwrap();

@@ -122,7 +122,10 @@ fn simhash_and_both_methods() {
         report(&args)
     };
     let both = run(&["--method", "both"]);
-    assert_eq!(both["params"]["simhash_tables"], 20);
+    // K = 10 (auto, at 0.8) over 294 documents: the cost model takes 11
+    // substrings of 5–6 bits, each searched at radius 0 (10 = 0·11 + 10).
+    assert_eq!(both["params"]["hamming"], 10);
+    assert_eq!(both["params"]["simhash_tables"], 11);
     let mut methods_seen = std::collections::BTreeSet::new();
     for c in both["clusters"].as_array().unwrap() {
         for p in c["pairs"].as_array().unwrap() {
@@ -133,7 +136,7 @@ fn simhash_and_both_methods() {
                 assert!(p["jaccard"].as_f64().unwrap() >= 0.8);
             }
             if methods.contains(&"simhash") {
-                assert!(p["hamming"].as_u64().unwrap() <= 3);
+                assert!(p["hamming"].as_u64().unwrap() <= 10);
             } else {
                 assert!(p.get("hamming").is_none());
             }
@@ -151,6 +154,52 @@ fn simhash_and_both_methods() {
     let tfidf = run(&["--method", "simhash", "--weighting", "tfidf", "--hamming", "6"]);
     assert_eq!(tfidf["params"]["weighting"], "tfidf");
     assert!(pairs(&tfidf) > 0);
+}
+
+/// Issue 13 part 4: SimHash at its defaults (`--hamming auto`: 10 bits at
+/// Jaccard 0.8) on the labelled help pages and on a generated news set
+/// with edits (3 MB, seed 7: 1,066 documents). Measured: help_nl 1.0000 /
+/// 0.9542 (leaders), 1.0000 / 0.9965 (components); generated 1.0000 /
+/// 0.9118 and 1.0000 / 0.9211 (MinHash at its defaults: 0.9095). The
+/// floors are the issue's targets (precision 0.95, recall 0.9), the
+/// generated set's recall floor 0.89 (its edits are harsher: of the 100 MB
+/// set's true pairs only 87.5 % have a Jaccard of 0.8 or more).
+#[test]
+fn simhash_at_its_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let (docs, labels) = (dir.path().join("g.jsonl"), dir.path().join("g.labels.jsonl"));
+    neardup()
+        .args(["synth", "--from", "data/seeds", "data/labelled/help_nl.jsonl", "--bytes", "3M"])
+        .args(["--seed", "7", "-o"])
+        .arg(&docs)
+        .arg("--labels")
+        .arg(&labels)
+        .assert()
+        .success();
+    let (docs, labels) = (docs.to_str().unwrap(), labels.to_str().unwrap());
+    let sets = [
+        ("data/labelled/help_nl.jsonl", "data/labelled/help_nl.labels.jsonl", 0.9),
+        (docs, labels, 0.89),
+    ];
+    for (input, truth, floor) in sets {
+        for mode in ["leader", "components"] {
+            let r = report(&[
+                "scan",
+                input,
+                "--truth",
+                truth,
+                "--no-passages",
+                "--method",
+                "simhash",
+                "--cluster",
+                mode,
+            ]);
+            assert_eq!(r["params"]["hamming"], 10);
+            let e = &r["evaluation"];
+            let (p, rec) = (e["precision"].as_f64().unwrap(), e["recall"].as_f64().unwrap());
+            assert!(p >= 0.95 && rec >= floor, "{input} {mode}: precision {p}, recall {rec}");
+        }
+    }
 }
 
 /// Near the threshold the exact Jaccard decides, whatever the seed. Pairs
