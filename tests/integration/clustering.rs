@@ -295,6 +295,25 @@ fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
     }
 }
 
+/// `n` copies of one 300-word text, copy v with `edits(v)` words of its
+/// own at positions from `seed`'s generator.
+fn near_copies(
+    n: usize,
+    seed: u64,
+    mut edits: impl FnMut(&mut dyn FnMut(usize) -> usize) -> usize,
+) -> Vec<String> {
+    let mut next = lcg(seed);
+    (0..n)
+        .map(|v| {
+            let mut w: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+            for k in 0..edits(&mut next) {
+                w[next(300)] = format!("x{v}y{k}");
+            }
+            w.join(" ")
+        })
+        .collect()
+}
+
 /// `texts` through `scan` in leader and components mode against
 /// [`naive_clusters`]; returns the reports.
 fn scan_against_naive(name: &str, texts: &[String]) -> Vec<serde_json::Value> {
@@ -321,16 +340,7 @@ fn scan_against_naive(name: &str, texts: &[String]) -> Vec<serde_json::Value> {
 /// 17.6 s for 5,000 such copies).
 #[test]
 fn near_copies_with_uncertain_estimates_give_the_naive_clusters() {
-    let mut next = lcg(12345);
-    let texts: Vec<String> = (0..400)
-        .map(|v| {
-            let mut w: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
-            for k in 0..2 {
-                w[next(300)] = format!("x{v}y{k}");
-            }
-            w.join(" ")
-        })
-        .collect();
+    let texts = near_copies(400, 12345, |_| 2);
     let pairs = 400 * 399 / 2;
     for r in scan_against_naive("near", &texts) {
         let candidates = r["stats"]["candidate_pairs"].as_u64().unwrap() as usize;
@@ -347,28 +357,10 @@ fn near_copies_with_uncertain_estimates_give_the_naive_clusters() {
 #[test]
 fn deferred_buckets_with_mixed_edits_and_copies_give_the_naive_clusters() {
     for seed in [9u64, 3, 7] {
-        let mut next = lcg(seed);
-        let texts: Vec<String> = (0..200)
-            .map(|v| {
-                let mut w: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
-                for k in 0..1 + next(7) {
-                    w[next(300)] = format!("x{v}y{k}");
-                }
-                w.join(" ")
-            })
-            .collect();
+        let texts = near_copies(200, seed, |next| 1 + next(7));
         scan_against_naive(&format!("mixed{seed}"), &texts);
     }
-    let mut next = lcg(1);
-    let mut texts: Vec<String> = (0..60)
-        .map(|v| {
-            let mut w: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
-            for k in 0..2 {
-                w[next(300)] = format!("x{v}y{k}");
-            }
-            w.join(" ")
-        })
-        .collect();
+    let mut texts = near_copies(60, 1, |_| 2);
     let copies: Vec<String> = texts.iter().step_by(3).cloned().collect();
     texts.extend(copies);
     scan_against_naive("copies", &texts);
