@@ -331,7 +331,7 @@ where
     deferred.par_sort_unstable();
     deferred.dedup();
     Candidates {
-        pairs: pairs.into_iter().map(|p| (DocId((p >> 32) as u32), DocId(p as u32))).collect(),
+        pairs: pairs.into_iter().map(unpair).collect(),
         splits: splits.into_inner(),
         deferred,
     }
@@ -354,8 +354,8 @@ pub struct Candidates {
     pub splits: u64,
     /// Large buckets (or parts) with more "maybe" pairs than
     /// [`deferral_budget`] allows (only with [`LargeBuckets::defer`]):
-    /// their distinct members in the order they are to be compared,
-    /// sorted and unique. None of their pairs is in `pairs`: the exact
+    /// their distinct members in the order they are to be compared, each
+    /// followed by its exact copies; the lists sorted and unique. None of their pairs is in `pairs`: the exact
     /// check gives them with [`deferred_pairs`], once it knows which
     /// "maybe" pairs are accepted.
     pub deferred: Vec<Vec<u32>>,
@@ -401,7 +401,12 @@ pub fn deferred_pairs(
         let link = |a, b| if accept(a, b) { Link::Certain } else { Link::No };
         linked_pairs(members, &link, false, usize::MAX, &mut out);
     }
-    out.into_iter().map(|p| (DocId((p >> 32) as u32), DocId(p as u32))).collect()
+    out.into_iter().map(unpair).collect()
+}
+
+/// The pair [`pair`] packed.
+fn unpair(p: u64) -> (DocId, DocId) {
+    (DocId((p >> 32) as u32), DocId(p as u32))
 }
 
 #[inline]
@@ -440,14 +445,10 @@ where
         Some(rank) => by_content.sort_unstable_by_key(|&(c, d)| (c, rank[d as usize])),
     }
     let mut distinct: Vec<u32> = Vec::new();
-    let mut copies: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
     for same in by_content.chunk_by(|x, y| x.0 == y.0) {
         let first = same[0].1;
         out.pairs.extend(same[1..].iter().map(|x| pair(first, x.1)));
         distinct.push(first);
-        if same.len() > 1 {
-            copies.insert(first, same[1..].iter().map(|x| x.1).collect());
-        }
     }
     let before = out.deferred.len();
     let splits = split_or_compare(&distinct, free, split, large, out);
@@ -455,7 +456,12 @@ where
     // copy of: the exact check keeps their sets, and a leader checks them
     // like the rest (a copy's only edge is to that member, which another
     // leader may take).
-    if !copies.is_empty() {
+    if out.deferred.len() > before && distinct.len() < members.len() {
+        let copies: std::collections::HashMap<u32, Vec<u32>> = by_content
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|same| same.len() > 1)
+            .map(|same| (same[0].1, same[1..].iter().map(|x| x.1).collect()))
+            .collect();
         for list in &mut out.deferred[before..] {
             *list = list
                 .iter()

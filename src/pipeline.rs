@@ -144,7 +144,6 @@ fn run(
     } else {
         sketch::Frequencies { df: None, boilerplate: None }
     };
-    let boilerplate = boilerplate.filter(|_| !methods.is_empty());
     let mut sketches = sketch::sketch_all(
         cfg,
         source,

@@ -334,9 +334,10 @@ impl<'a> ExactCheck<'a> {
     /// The accepted pairs sorted by `(a, b)`, each once (a pair a deferred
     /// bucket gives may also come from a small bucket: the higher score
     /// is kept), scored by its exact Jaccard where checked, else by its
-    /// estimate.
+    /// estimate. Deferred buckets are compared before ([`PairCheck::finish`];
+    /// with nothing to re-read there are none).
     fn take_sorted(&mut self) -> Vec<ScoredPair> {
-        self.compare_deferred();
+        debug_assert!(self.deferred.is_empty(), "BUG: deferred buckets not compared");
         let mut accepted = std::mem::take(&mut self.accepted);
         accepted.par_sort_unstable_by(|x, y| {
             (x.a, x.b).cmp(&(y.a, y.b)).then(y.score.total_cmp(&x.score))

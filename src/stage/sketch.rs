@@ -157,13 +157,8 @@ impl<'a> Worker<'a> {
     /// The sorted, deduplicated shingle set of `text`, to keep, with the
     /// shingles of `b` left out.
     pub(crate) fn shingle_set(&mut self, text: &str, b: Option<&Boilerplate>) -> Box<[u64]> {
-        let mine = self.boilerplate;
-        self.boilerplate = None;
-        self.shingle(text);
-        self.boilerplate = mine;
-        boilerplate::remove(&mut self.shingles, b.or(mine));
-        self.shingles.sort_unstable();
-        self.shingles.dedup();
+        self.sorted_shingles(text);
+        boilerplate::remove(&mut self.shingles, b);
         self.shingles.as_slice().into()
     }
 
