@@ -195,14 +195,15 @@ impl Options {
 }
 
 impl Options {
-    /// SimHash's largest Hamming distance: `Bits(k)` as given, `Auto` the
-    /// distance expected at the Jaccard threshold
-    /// ([`crate::simhash::hamming_for_threshold`]: 10 for 0.8), at most
-    /// [`MAX_K`] (thresholds below 0.55 would ask for more).
+    /// SimHash's largest Hamming distance: `Bits(k)` as given, `Auto` from
+    /// the Jaccard threshold and the verification
+    /// ([`crate::simhash::hamming_for_threshold`]: 15 for 0.8 with exact
+    /// verification, 10 with the estimate), at most [`MAX_K`] (thresholds
+    /// below 0.75, or 0.55 with the estimate, would ask for more).
     pub fn hamming_bits(&self) -> u32 {
         match self.hamming {
             Hamming::Bits(k) => k,
-            Hamming::Auto => crate::simhash::hamming_for_threshold(self.threshold).min(MAX_K),
+            Hamming::Auto => self.hamming_wanted().min(MAX_K),
         }
     }
 
@@ -210,8 +211,13 @@ impl Options {
     /// index cannot search that far ([`Options::hamming_bits`] gives
     /// [`MAX_K`] instead); `None` otherwise.
     pub fn hamming_capped(&self) -> Option<u32> {
-        let wanted = crate::simhash::hamming_for_threshold(self.threshold);
+        let wanted = self.hamming_wanted();
         (self.hamming == Hamming::Auto && wanted > MAX_K).then_some(wanted)
+    }
+
+    /// The distance `--hamming auto` asks for, uncapped.
+    fn hamming_wanted(&self) -> u32 {
+        crate::simhash::hamming_for_threshold(self.threshold, self.exact_verify)
     }
 }
 
@@ -316,6 +322,18 @@ mod tests {
         let mut o = Options::new(vec![Input::Stdin]);
         o.method = Method::SimHash;
         assert_eq!(o.hamming, Hamming::Auto);
+        // Exact verification (the default): the 95th percentile of the
+        // distance at the threshold (worked out in the function's doc).
+        assert!(o.exact_verify);
+        for (t, k) in [(0.9, 11), (0.8, 15), (0.75, 16), (1.0, 0)] {
+            o.threshold = t;
+            assert_eq!((o.hamming_bits(), o.hamming_capped()), (k, None), "{t}");
+        }
+        // 0.7 asks for 18: capped at the index's 16, and said so.
+        o.threshold = 0.7;
+        assert_eq!((o.hamming_bits(), o.hamming_capped()), (16, Some(18)));
+        // The estimate decides: the distance expected at the threshold.
+        o.exact_verify = false;
         for (t, k) in [(0.9, 7), (0.8, 10), (0.7, 12), (0.55, 16)] {
             o.threshold = t;
             assert_eq!((o.hamming_bits(), o.hamming_capped()), (k, None), "{t}");

@@ -232,18 +232,28 @@ mod tests {
         assert_eq!(plan(no_more, Later::default()), [vec![Sketch]]);
         assert_eq!(plan(no_more, all), [vec![Sketch], vec![Dedup], vec![Texts]]);
         assert_eq!(plan(|o| o.passages = None, Later::default()), [vec![Sketch], vec![ExactCheck]]);
-        // SimHash tf-idf reads once before sketching, and does not re-read;
-        // with tf weights it reads nothing more.
-        let simhash = |w| {
+        // SimHash tf-idf reads once before sketching; with exact
+        // verification it re-reads the documents of its pairs, with the
+        // estimate it does not.
+        let simhash = |w, exact| {
             move |o: &mut Options| {
                 (o.method, o.weighting, o.passages) = (Method::SimHash, w, None);
+                o.exact_verify = exact;
             }
         };
         assert_eq!(
-            plan(simhash(Weighting::TfIdf), Later::default()),
+            plan(simhash(Weighting::TfIdf, false), Later::default()),
             [vec![DocumentFrequencies], vec![Sketch]]
         );
-        assert_eq!(plan(simhash(Weighting::Tf), Later::default()), [vec![Sketch]]);
+        assert_eq!(
+            plan(simhash(Weighting::TfIdf, true), Later::default()),
+            [vec![DocumentFrequencies], vec![Sketch], vec![ExactCheck]]
+        );
+        assert_eq!(plan(simhash(Weighting::Tf, false), Later::default()), [vec![Sketch]]);
+        assert_eq!(
+            plan(simhash(Weighting::Tf, true), Later::default()),
+            [vec![Sketch], vec![ExactCheck]]
+        );
         // --ignore-boilerplate counts shingles before sketching too.
         assert_eq!(
             plan(|o| (o.passages, o.ignore_boilerplate) = (None, Some(5)), Later::default()),

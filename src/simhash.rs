@@ -68,22 +68,44 @@ pub fn expected_distance(jaccard: f64) -> f64 {
 }
 
 /// The largest Hamming distance for a Jaccard `threshold` (`--hamming
-/// auto`): the distance expected at the threshold
-/// ([`expected_distance`]), rounded to the nearest bit. 0.9 → 7, 0.8 →
-/// 10, 0.7 → 12, 0.5 → 17 (the index searches at most
-/// [`crate::simindex::MAX_K`]; [`crate::Options::hamming_bits`] caps it).
+/// auto`); the index searches at most [`crate::simindex::MAX_K`] and
+/// [`crate::Options::hamming_bits`] caps it.
 ///
-/// A pair at the threshold is then found about half the time, pairs above
-/// it more often (at 0.9, whose mean is 6.6 bits and standard deviation
-/// 2.4, about 94 % of the time within 10): the same as comparing any
-/// estimate with the threshold, as MinHash's estimate verification does.
-/// A 95th percentile of the distance at the threshold (15 bits at 0.8)
-/// would find those pairs for sure but takes in pairs far below it: on a
-/// generated news collection (100 MB, 35,641 documents) 15 bits gave
-/// precision 0.30 where 10 gave 0.95 (recall 0.89), and 9 lost 0.04 of
-/// the recall.
-pub fn hamming_for_threshold(threshold: f64) -> u32 {
-    expected_distance(threshold).round() as u32
+/// When the distance decides (`verified` false: `--verify estimate`), the
+/// distance expected at the threshold ([`expected_distance`]), rounded to
+/// the nearest bit: 0.9 → 7, 0.8 → 10, 0.7 → 12, 0.5 → 17. A pair at the
+/// threshold is then found about half the time, as when any estimate is
+/// compared with the threshold; a larger distance takes in pairs far below
+/// it (the distance has a tail: on a generated news collection of 100 MB,
+/// 15 bits gave precision 0.30 where 10 gave 0.95).
+///
+/// When every pair is then decided by its exact Jaccard (`verified`, the
+/// default), the distance only proposes, and a missed pair is lost while a
+/// false one costs a check: the 95th percentile of the distance at the
+/// threshold, taking each of the 64 bits to differ independently with
+/// probability `expected_distance / 64` (a binomial), so a pair at the
+/// threshold is a candidate with probability at least 0.95, as MinHash's
+/// bands are chosen. Worked out: 0.9 → 11 (mean 6.64, P(≤ 11) = 0.970),
+/// 0.8 → 15 (9.69; P(≤ 14) = 0.947, P(≤ 15) = 0.973), 0.7 → 18.
+pub fn hamming_for_threshold(threshold: f64, verified: bool) -> u32 {
+    let mean = expected_distance(threshold);
+    if !verified {
+        return mean.round() as u32;
+    }
+    let p = (mean / 64.0).clamp(0.0, 1.0);
+    // P(X = 0), then P(X = k + 1) = P(X = k) · (64 − k) / (k + 1) · p / (1 − p).
+    if p >= 1.0 {
+        return 64;
+    }
+    let mut term = (1.0 - p).powi(64);
+    let mut cdf = term;
+    let mut k = 0u32;
+    while cdf < 0.95 && k < 64 {
+        term *= f64::from(64 - k) / f64::from(k + 1) * p / (1.0 - p);
+        cdf += term;
+        k += 1;
+    }
+    k
 }
 
 /// Hamming distance of two fingerprints.
@@ -176,10 +198,18 @@ mod tests {
         let near = |j: f64, want: f64| (expected_distance(j) - want).abs() < 0.01;
         assert!(near(0.9, 6.64) && near(0.8, 9.69) && near(0.7, 12.29) && near(0.5, 17.13));
         assert!(near(1.0, 0.0));
-        let k = |t: f64| hamming_for_threshold(t);
+        let k = |t: f64| hamming_for_threshold(t, false);
         assert_eq!((k(0.5), k(0.7), k(0.8), k(0.9), k(0.95), k(1.0)), (17, 12, 10, 7, 5, 0));
+        // Verified: the binomial's 95th percentile (cumulative sums worked
+        // out in Python with math.comb: at 0.8, P(<= 14) = 0.9472 and
+        // P(<= 15) = 0.9731; at 0.9, P(<= 10) = 0.9361, P(<= 11) = 0.9696;
+        // at 0.7, P(<= 17) = 0.9462, P(<= 18) = 0.9711).
+        let v = |t: f64| hamming_for_threshold(t, true);
+        assert_eq!((v(0.7), v(0.8), v(0.9), v(1.0)), (18, 15, 11, 0));
         // Lower thresholds allow more bits.
-        assert!((1..=100).all(|i| k(f64::from(i) / 100.0) <= k(f64::from(i - 1) / 100.0)));
+        for k in [k, v] {
+            assert!((1..=100).all(|i| k(f64::from(i) / 100.0) <= k(f64::from(i - 1) / 100.0)));
+        }
         // The model against fingerprints: sets of 2,000 shingles, the second
         // with m of them replaced, J = (2000 − m) / (2000 + m); the mean
         // distance over 400 seeds is within half a bit of the model (its
@@ -201,6 +231,18 @@ mod tests {
             let want = expected_distance(jaccard);
             assert!((mean - want).abs() < 0.5, "J {jaccard:.3}: {mean} vs {want}");
         }
+        // The verified distance at 0.8 (J = 0.8002 with m = 222) keeps at
+        // least 95 % of such pairs within it (the binomial says 97 %).
+        let within = (0..400u64)
+            .filter(|seed| {
+                let base = seed << 32;
+                let a = fingerprint(&set(base, base + 2000), |_| 1.0, &mut s);
+                let mut edited = set(base, base + 2000 - 222);
+                edited.extend(set(base + 10_000, base + 10_000 + 222));
+                hamming(a, fingerprint(&edited, |_| 1.0, &mut s)) <= v(0.8)
+            })
+            .count();
+        assert!(within >= 380, "{within} of 400 within {} bits", v(0.8));
     }
 
     #[test]

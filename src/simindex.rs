@@ -505,7 +505,8 @@ pub fn near_fingerprint_pairs_ranked(
     p: &SimIndexParams,
 ) -> Vec<(u32, u32, u32)> {
     assert_eq!(rank.len(), unique.len(), "BUG: a rank per fingerprint");
-    pairs_tuned(unique, Some(rank), p, DEFAULT_TUNING)
+    debug_assert!(unique.windows(2).all(|w| w[0] < w[1]));
+    pairs_and_marks(unique, Some(rank), false, p, DEFAULT_TUNING).0
 }
 
 /// How [`near_fingerprint_pairs`] works, for the tests: the near pairs of
@@ -527,35 +528,79 @@ fn pairs_tuned(
     p: &SimIndexParams,
     tuning: Tuning,
 ) -> Vec<(u32, u32, u32)> {
+    debug_assert!(unique.windows(2).all(|w| w[0] < w[1]));
+    pairs_and_marks(unique, rank, false, p, tuning).0
+}
+
+/// A near pair `(i, j, distance)` of fingerprint indices, `i < j`.
+pub type NearPair = (u32, u32, u32);
+
+/// Near pairs of `fps` for a caller that decides every pair again by
+/// another measure (SimHash with exact verification), so it must know
+/// which pairs it was not given. `fps` need not be sorted and may repeat
+/// values (documents of other content with the same fingerprint).
+///
+/// Gives the pairs found, `(i, j, distance)` with `i < j`, sorted, and per
+/// fingerprint whether it is *marked*: in a near pair with a fingerprint
+/// that had more than [`FULL_RUN`] near neighbours among a table's
+/// candidates (whose pairs there make a spanning forest). Every near pair
+/// that is not among the pairs has both its fingerprints marked, and the
+/// connected components of the pairs are those of all near pairs (property
+/// tests against brute force).
+pub fn near_pairs_marked(fps: &[u64], p: &SimIndexParams) -> (Vec<NearPair>, Vec<bool>) {
+    marked_tuned(fps, p, DEFAULT_TUNING)
+}
+
+/// [`near_pairs_marked`] with `tuning`.
+fn marked_tuned(
+    fps: &[u64],
+    p: &SimIndexParams,
+    tuning: Tuning,
+) -> (Vec<(u32, u32, u32)>, Vec<bool>) {
+    let (pairs, marks) = pairs_and_marks(fps, None, true, p, tuning);
+    (pairs, marks.expect("BUG: marks asked for"))
+}
+
+/// The pairs of `unique` (see [`near_fingerprint_pairs`]), with the
+/// leaders' edges for `rank`, and with `mark` (or a `rank`) which
+/// fingerprints were in a near pair with a dense one.
+fn pairs_and_marks(
+    unique: &[u64],
+    rank: Option<&[u32]>,
+    mark: bool,
+    p: &SimIndexParams,
+    tuning: Tuning,
+) -> (Vec<NearPair>, Option<Vec<bool>>) {
     assert!(p.valid(), "BUG: unchecked simindex params {p:?}");
     assert!(u32::try_from(unique.len()).is_ok(), "BUG: more than u32::MAX fingerprints");
-    debug_assert!(unique.windows(2).all(|w| w[0] < w[1]));
-    let involved: Option<Vec<AtomicBool>> =
-        rank.map(|_| (0..unique.len()).map(|_| AtomicBool::new(false)).collect());
+    let involved: Option<Vec<AtomicBool>> = (rank.is_some() || mark)
+        .then(|| (0..unique.len()).map(|_| AtomicBool::new(false)).collect());
     let mut pairs: Vec<u64> = Vec::new();
     for sub in p.plan() {
         pairs.extend(search(unique, involved.as_deref(), sub, p.k, tuning));
     }
     pairs.par_sort_unstable();
     pairs.dedup();
-    if let (Some(rank), Some(involved)) = (rank, involved) {
-        let involved: Vec<bool> = involved.into_iter().map(AtomicBool::into_inner).collect();
+    let involved: Option<Vec<bool>> =
+        involved.map(|i| i.into_iter().map(AtomicBool::into_inner).collect());
+    if let (Some(rank), Some(involved)) = (rank, &involved) {
         if involved.iter().any(|&x| x) {
             let mut order: Vec<u32> = (0..unique.len() as u32).collect();
             order.sort_unstable_by_key(|&i| rank[i as usize]);
-            let stars = leader_stars(unique, &order, &involved, &pairs, p);
+            let stars = leader_stars(unique, &order, involved, &pairs, p);
             pairs.extend(stars);
             pairs.par_sort_unstable();
             pairs.dedup();
         }
     }
-    pairs
+    let pairs = pairs
         .into_iter()
         .map(|p| {
             let (a, b) = ((p >> 32) as u32, p as u32);
             (a, b, hamming(unique[a as usize], unique[b as usize]))
         })
-        .collect()
+        .collect();
+    (pairs, involved)
 }
 
 /// The near pairs a leader of `order` (unique indices in keep priority)
@@ -881,6 +926,80 @@ mod tests {
                 }
                 prop_assert_eq!(comps(&fast), comps(&all), "{:?} {}", budget, chunk);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// The marked pairs (SimHash with exact verification): unsorted
+        /// fingerprints with repeats, clusters dense enough for forests
+        /// (both passes, one chunk or many). Every pair given is a near
+        /// pair with its distance; every near pair not given has both
+        /// fingerprints marked (the naive twin: all pairs, brute force);
+        /// the components are those of all near pairs.
+        #[test]
+        fn marked_pairs_name_every_pair_they_leave_out(
+            templates in prop::collection::vec(any::<u64>(), 1..4),
+            per in 20usize..90,
+            spread in 0u32..6,
+            random in prop::collection::vec(any::<u64>(), 0..20),
+            k in 1u32..=MAX_K,
+            m in 3u32..6,
+        ) {
+            let mut fps: Vec<u64> = random.clone();
+            for (t, &tpl) in templates.iter().enumerate() {
+                for i in 0..per {
+                    let seed = (t * 1000 + i) as u64;
+                    fps.push(flip(tpl, (seed % u64::from(spread + 1)) as u32, seed));
+                }
+            }
+            // Repeats, not next to each other.
+            let again: Vec<u64> = fps.iter().step_by(7).copied().collect();
+            fps.extend(again);
+            let p = SimIndexParams::with_substrings(k, m);
+            let all = brute(&fps, k);
+            let comps = |pairs: &[(u32, u32, u32)]| {
+                crate::cluster::components(
+                    fps.len(),
+                    pairs.iter().map(|&(a, b, _)| (DocId(a), DocId(b))),
+                )
+            };
+            let tunings = [(None, DENSE_CHUNK), (Some(0), DENSE_CHUNK), (Some(0), 5)];
+            for (budget, chunk) in tunings {
+                let (given, marked) = marked_tuned(&fps, &p, Tuning { budget, chunk });
+                prop_assert_eq!(marked.len(), fps.len());
+                for e in &given {
+                    prop_assert!(all.binary_search(e).is_ok(), "{:?}", e);
+                }
+                for e in all.iter().filter(|e| given.binary_search(e).is_err()) {
+                    prop_assert!(marked[e.0 as usize] && marked[e.1 as usize], "{:?}", e);
+                }
+                prop_assert_eq!(comps(&given), comps(&all), "{:?} {}", budget, chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn marked_pairs_leave_pairs_out_only_between_marked_fingerprints() {
+        // 600 pages of one template within 4 bits, in no order, some
+        // twice: the forest's branch is reached (pairs left out).
+        let mut fps: Vec<u64> =
+            (0..600u64).map(|i| flip(0x0F0F_F0F0_1234_8765, (i % 5) as u32, i)).collect();
+        let again: Vec<u64> = fps.iter().step_by(9).copied().collect();
+        fps.extend(again);
+        for (k, m) in [(4, 4), (8, 3)] {
+            let p = SimIndexParams::with_substrings(k, m);
+            let all = brute(&fps, k);
+            let (given, marked) = near_pairs_marked(&fps, &p);
+            let missing: Vec<_> = all.iter().filter(|e| given.binary_search(e).is_err()).collect();
+            assert!(
+                !missing.is_empty() && given.len() < all.len() / 4,
+                "{k}: {} of {}",
+                given.len(),
+                all.len()
+            );
+            assert!(missing.iter().all(|e| marked[e.0 as usize] && marked[e.1 as usize]));
+            assert!(given.iter().all(|e| all.binary_search(e).is_ok()));
         }
     }
 

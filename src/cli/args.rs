@@ -292,11 +292,16 @@ pub struct Common {
     #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
     pub method: MethodArg,
 
-    /// SimHash: largest Hamming distance (bits of 64) between near-duplicates.
-    /// auto: the distance expected at --threshold for tf weights, 64/pi x
-    /// arccos(2J/(1+J)) rounded: 10 at 0.8, 7 at 0.9, 12 at 0.7, at most 16.
-    /// Or a number of bits from 0 to 16 (3 is the classic choice for long web
-    /// pages at web scale, Manku et al. 2007).
+    /// SimHash: largest Hamming distance (bits of 64) of a candidate pair.
+    /// With --verify exact (the default) every candidate is then decided by
+    /// the exact Jaccard of its shingle sets (one more read of those
+    /// documents), and auto is the distance a pair at --threshold stays
+    /// within with probability 0.95: 15 at 0.8, 11 at 0.9, 16 at 0.75.
+    /// With --verify estimate the distance decides, and auto is the distance
+    /// expected at --threshold for tf weights, 64/pi x arccos(2J/(1+J))
+    /// rounded: 10 at 0.8, 7 at 0.9, 12 at 0.7. At most 16. Or a number of
+    /// bits from 0 to 16 (3 is the classic choice for long web pages at web
+    /// scale, Manku et al. 2007).
     #[arg(long, default_value = "auto", value_parser = parse_hamming, value_name = "K|auto", allow_negative_numbers = true)]
     pub hamming: HammingArg,
 
@@ -317,10 +322,11 @@ pub struct Common {
     #[arg(long, value_enum, default_value_t = WeightingArg::Tf)]
     pub weighting: WeightingArg,
 
-    /// MinHash verification. exact: pairs whose estimate is within 4 standard
-    /// errors of --threshold are decided by the exact Jaccard of their
-    /// shingle sets (those documents are read once more). estimate: the
-    /// signature estimate decides every pair (one read). Either way, two
+    /// Verification. exact: MinHash pairs whose estimate is within 4
+    /// standard errors of --threshold, and every SimHash pair, are decided by
+    /// the exact Jaccard of their shingle sets (those documents are read once
+    /// more). estimate: the signature estimate (the Hamming distance for
+    /// SimHash) decides every pair (one read). Either way, two MinHash
     /// documents with fewer distinct shingles than --num-perm are compared
     /// by their exact shingle sets, kept in memory.
     #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]

@@ -78,6 +78,9 @@ pub fn build(
         HammingArg::Auto => Hamming::Auto,
         HammingArg::Bits(k) => Hamming::Bits(k),
     };
+    cfg.ignore_boilerplate = a.ignore_boilerplate;
+    cfg.exact_verify = a.verify == VerifyArg::Exact;
+    // After --verify: the distance auto takes depends on it.
     if let (true, Some(wanted), false) = (cfg.method.simhash(), cfg.hamming_capped(), a.quiet) {
         eprintln!(
             "neardup: warning: --hamming auto: --threshold {} asks for {wanted} bits, more than \
@@ -86,8 +89,6 @@ pub fn build(
             cfg.hamming_bits()
         );
     }
-    cfg.ignore_boilerplate = a.ignore_boilerplate;
-    cfg.exact_verify = a.verify == VerifyArg::Exact;
     cfg.weighting = match a.weighting {
         WeightingArg::Tf => Weighting::Tf,
         WeightingArg::Tfidf => Weighting::TfIdf,

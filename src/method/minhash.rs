@@ -4,14 +4,12 @@
 
 use rayon::prelude::*;
 
-use std::collections::HashMap;
 use std::path::Path;
 
+use super::exact::{Deferred, ExactCheck};
 use super::{
-    Column, MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, column,
-    column_mut,
+    Column, MethodPairs, PairInput, Shingled, SimilarityMethod, column, column_mut, shingles_hash,
 };
-use crate::cluster::UnionFind;
 use crate::config::Config;
 use crate::error::Result;
 use crate::ids::DocId;
@@ -38,17 +36,6 @@ pub struct MinHashMethod {
     /// clustering's second hops among those documents are then decided
     /// by their exact Jaccard ([`SimilarityMethod::certain`]).
     deferred_sets: std::sync::OnceLock<Deferred>,
-}
-
-/// What the exact check keeps of deferred buckets for leader clustering.
-#[derive(Debug, Default)]
-struct Deferred {
-    /// The shingle set of every member.
-    sets: HashMap<u32, Box<[u64]>>,
-    /// The buckets (members).
-    buckets: Vec<Vec<u32>>,
-    /// Per member, the buckets it is in.
-    of_doc: HashMap<u32, Vec<u32>>,
 }
 
 /// What MinHash keeps per document.
@@ -78,12 +65,6 @@ impl MinHashMethod {
             deferred_sets: std::sync::OnceLock::new(),
         }
     }
-}
-
-/// An order-free hash of `shingles` (repeats counted): a sum of mixed
-/// values, so the same shingles in any order give the same hash.
-fn shingles_hash(shingles: &[u64]) -> u64 {
-    shingles.iter().fold(0u64, |h, &s| h.wrapping_add(crate::hash::fmix64(s ^ 0x9e37_79b9)))
 }
 
 /// A 64-bit key of what a document's similarity depends on: its signature,
@@ -173,12 +154,8 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
-        if let Some(deferred) = self.deferred_sets.get() {
-            let sets = &deferred.sets;
-            if let (Some(x), Some(y)) = (sets.get(&a.0), sets.get(&b.0)) {
-                let j = verify::exact_jaccard(x, y);
-                return (j >= self.threshold).then_some(j);
-            }
+        if let Some(j) = self.deferred_sets.get().and_then(|d| d.jaccard(a, b)) {
+            return (j >= self.threshold).then_some(j);
         }
         let docs: &[MinHashSketch] = column(sketches);
         let (x, y) = (&docs[a.index()], &docs[b.index()]);
@@ -196,17 +173,10 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn co_members(&self, d: DocId) -> Vec<DocId> {
-        let Some(deferred) = self.deferred_sets.get() else { return Vec::new() };
-        let Some(buckets) = deferred.of_doc.get(&d.0) else { return Vec::new() };
-        buckets
-            .iter()
-            .flat_map(|&b| deferred.buckets[b as usize].iter())
-            .filter(|&&m| m != d.0)
-            .map(|&m| DocId(m))
-            .collect()
+        self.deferred_sets.get().map(|s| s.co_members(d)).unwrap_or_default()
     }
 
-    fn describe(&self, score: f64, pair: &mut Pair) {
+    fn describe(&self, _column: &dyn Column, _a: DocId, _b: DocId, score: f64, pair: &mut Pair) {
         pair.jaccard = Some(round4(score));
     }
 
@@ -251,136 +221,19 @@ impl MinHashMethod {
         members.par_sort_unstable();
         members.dedup();
         uncertain.extend(members.iter().map(|&d| (d, d)));
-        let mut check = Box::new(ExactCheck::new(self, accepted, input.documents, deferred));
+        let mut check = Box::new(ExactCheck::new(
+            self.threshold,
+            self.skip_joined,
+            &self.deferred_sets,
+            accepted,
+            input.documents,
+            deferred,
+        ));
         if uncertain.is_empty() {
             return MethodPairs::Done(check.take_sorted());
         }
         uncertain.sort_by_key(|&(a, b)| (b, a));
         MethodPairs::Check { pairs: uncertain, check }
-    }
-}
-
-/// Pairs near the threshold decided by their exact Jaccard. With connected
-/// components, a pair whose documents are already joined by accepted pairs
-/// cannot change a cluster: it is not checked (leader clustering checks
-/// every pair: it may make a document a member of its leader). Runs come in input order (whatever the thread
-/// count), so what is checked is deterministic.
-///
-/// Deferred buckets ([`lsh::Candidates::deferred`]) keep their members'
-/// sets as they come by and are compared at the end, every pair decided
-/// by its exact Jaccard ([`lsh::deferred_pairs`]). Those sets are what
-/// the check holds beyond the documents waiting for a partner.
-struct ExactCheck<'a> {
-    method: &'a MinHashMethod,
-    accepted: Vec<VerifiedPair>,
-    joined: UnionFind,
-    checked: u64,
-    deferred: Vec<Vec<u32>>,
-    kept: HashMap<u32, Box<[u64]>>,
-}
-
-impl<'a> ExactCheck<'a> {
-    fn new(
-        method: &'a MinHashMethod,
-        accepted: Vec<VerifiedPair>,
-        documents: usize,
-        deferred: Vec<Vec<u32>>,
-    ) -> Self {
-        let mut joined = UnionFind::new(documents);
-        for p in &accepted {
-            joined.union(p.a.0, p.b.0);
-        }
-        ExactCheck { method, accepted, joined, checked: 0, deferred, kept: HashMap::new() }
-    }
-
-    /// The deferred buckets' accepted pairs, added to the others.
-    fn compare_deferred(&mut self) {
-        let (kept, threshold) = (&self.kept, self.method.threshold);
-        let leaders = !self.method.skip_joined;
-        let jaccard = |a: DocId, b: DocId| -> Option<f64> {
-            Some(verify::exact_jaccard(kept.get(&a.0)?, kept.get(&b.0)?))
-        };
-        let checks = std::sync::atomic::AtomicU64::new(0);
-        let found: Vec<VerifiedPair> = self
-            .deferred
-            .par_iter()
-            .flat_map_iter(|members| {
-                let accept = |a, b| {
-                    checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    jaccard(a, b).is_some_and(|j| j >= threshold)
-                };
-                lsh::deferred_pairs(members, leaders, accept)
-            })
-            .map(|(a, b)| VerifiedPair { a, b, score: jaccard(a, b).unwrap_or(0.0) })
-            .collect();
-        self.checked += checks.into_inner();
-        self.accepted.extend(found);
-        let buckets = std::mem::take(&mut self.deferred);
-        let sets = std::mem::take(&mut self.kept);
-        if !sets.is_empty() && !self.method.skip_joined {
-            // Leader clustering asks for its second hops and checks each
-            // leader against its buckets; a second run of the same method
-            // (none today) would keep the first.
-            let mut of_doc: HashMap<u32, Vec<u32>> = HashMap::new();
-            for (b, members) in buckets.iter().enumerate() {
-                for &m in members {
-                    of_doc.entry(m).or_default().push(b as u32);
-                }
-            }
-            let _ = self.method.deferred_sets.set(Deferred { sets, buckets, of_doc });
-        }
-    }
-
-    /// The accepted pairs sorted by `(a, b)`, each once (a pair a deferred
-    /// bucket gives may also come from a small bucket: the higher score
-    /// is kept), scored by its exact Jaccard where checked, else by its
-    /// estimate. Deferred buckets are compared before ([`PairCheck::finish`];
-    /// with nothing to re-read there are none).
-    fn take_sorted(&mut self) -> Vec<ScoredPair> {
-        debug_assert!(self.deferred.is_empty(), "BUG: deferred buckets not compared");
-        let mut accepted = std::mem::take(&mut self.accepted);
-        accepted.par_sort_unstable_by(|x, y| {
-            (x.a, x.b).cmp(&(y.a, y.b)).then(y.score.total_cmp(&x.score))
-        });
-        accepted.dedup_by_key(|p| (p.a, p.b));
-        accepted.into_iter().map(|p| ScoredPair { a: p.a, b: p.b, score: p.score }).collect()
-    }
-}
-
-impl PairCheck for ExactCheck<'_> {
-    fn check(&mut self, pairs: &[(u32, u32)], sets: &HashMap<u32, Box<[u64]>>) {
-        // (d, d): a member of a deferred bucket, whose set is kept.
-        for &(d, _) in pairs.iter().filter(|p| p.0 == p.1) {
-            if let Some(set) = sets.get(&d) {
-                self.kept.insert(d, set.clone());
-            }
-        }
-        let joined = &mut self.joined;
-        let skip = self.method.skip_joined;
-        let open: Vec<(u32, u32)> = pairs
-            .iter()
-            .copied()
-            .filter(|&(a, b)| a != b && (!skip || joined.find(a) != joined.find(b)))
-            .collect();
-        self.checked += open.len() as u64;
-        let threshold = self.method.threshold;
-        let checked: Vec<VerifiedPair> = open
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                let j = verify::exact_jaccard(sets.get(&a)?, sets.get(&b)?);
-                (j >= threshold).then_some(VerifiedPair { a: DocId(a), b: DocId(b), score: j })
-            })
-            .collect();
-        for p in &checked {
-            joined.union(p.a.0, p.b.0);
-        }
-        self.accepted.extend(checked);
-    }
-
-    fn finish(mut self: Box<Self>, stats: &mut Stats) -> Vec<ScoredPair> {
-        self.compare_deferred();
-        stats.exact_checked_pairs = self.checked;
-        self.take_sorted()
     }
 }
 

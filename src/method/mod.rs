@@ -13,6 +13,7 @@
 //! allocation per document); only the method that made a column looks
 //! inside it.
 
+mod exact;
 pub(crate) mod minhash;
 mod simhash;
 
@@ -158,6 +159,12 @@ pub trait PairCheck: Send {
     fn finish(self: Box<Self>, stats: &mut Stats) -> Vec<ScoredPair>;
 }
 
+/// An order-free hash of `shingles` (repeats counted): a sum of mixed
+/// values, so the same shingles in any order give the same hash.
+pub(crate) fn shingles_hash(shingles: &[u64]) -> u64 {
+    shingles.iter().fold(0u64, |h, &s| h.wrapping_add(crate::hash::fmix64(s ^ 0x9e37_79b9)))
+}
+
 /// A way of finding near-duplicate documents.
 pub trait SimilarityMethod: Sync {
     /// The name in options and reports.
@@ -213,8 +220,9 @@ pub trait SimilarityMethod: Sync {
         score
     }
 
-    /// Puts what this method measured of a pair into its report entry.
-    fn describe(&self, score: f64, pair: &mut Pair);
+    /// Puts what this method measured of the pair `(a, b)` of `column`,
+    /// with the score it gave, into the pair's report entry.
+    fn describe(&self, column: &dyn Column, a: DocId, b: DocId, score: f64, pair: &mut Pair);
 
     /// Writes this method's sketches as stage files into `dir`
     /// (`--save-stages`; see [`crate::stage::files`]), if it has a stage

@@ -42,7 +42,9 @@ pub struct Report {
 pub struct Params {
     /// Detection method (`minhash`, or `none` for passages alone).
     pub method: String,
-    /// MinHash verification: `exact-near-threshold` or `estimate`.
+    /// Verification: `exact-near-threshold` (MinHash pairs near the
+    /// threshold and every SimHash pair decided by their exact Jaccard) or
+    /// `estimate`.
     pub verify: String,
     /// Shortest repeated passage reported, in words; absent when passages
     /// are off.

@@ -236,14 +236,20 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
         }
     }
     if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
-        let auto = if p.hamming_auto == Some(true) {
-            format!(" (auto: expected at Jaccard {})", p.threshold)
+        let exact = p.verify != "estimate";
+        let auto = match (p.hamming_auto == Some(true), exact) {
+            (true, true) => format!(" (auto: 95 % of pairs at Jaccard {} within it)", p.threshold),
+            (true, false) => format!(" (auto: expected at Jaccard {})", p.threshold),
+            (false, _) => String::new(),
+        };
+        let decided = if exact {
+            format!("; each decided by its exact Jaccard (>= {})", p.threshold)
         } else {
             String::new()
         };
         let _ = writeln!(
             o,
-            "near-duplicates: SimHash (64 bits, {w} weights, {}-{unit} shingles), Hamming <= {k}{auto}, {t} tables of {}; {} pairs",
+            "near-duplicates: SimHash (64 bits, {w} weights, {}-{unit} shingles), Hamming <= {k}{auto}, {t} tables of {}; {} pairs{decided}",
             p.ngram,
             human_bytes(s.simhash_table_bytes),
             s.simhash_pairs

@@ -161,10 +161,11 @@ pub(crate) fn clusters(
                 jaccard: None,
                 hamming: None,
             };
-            for (method, score) in methods.iter().zip(found.scores_of(i)) {
+            let columns = methods.iter().zip(&sketches.by_method);
+            for ((method, column), score) in columns.zip(found.scores_of(i)) {
                 if let Some(score) = score {
                     pair.methods.push(method.name().to_owned());
-                    method.describe(*score, &mut pair);
+                    method.describe(&**column, a, b, *score, &mut pair);
                 }
             }
             pairs_by_cluster[c as usize].push(pair);

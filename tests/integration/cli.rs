@@ -169,19 +169,26 @@ fn exit_codes_and_messages_name_the_flag() {
 }
 
 /// `--hamming auto` (the default) takes SimHash's distance from the
-/// threshold (64/π · arccos(2J/(1+J)) rounded: 10 at 0.8, 7 at 0.9) and
-/// the report says so; a number is taken as given, up to 16; beyond, or
-/// not a number, is a usage error; a threshold that asks for more than 16
-/// gets 16 and a warning.
+/// threshold and the verification (exact: the binomial's 95th percentile at
+/// the threshold, 15 at 0.8, 11 at 0.9; estimate: 64/π · arccos(2J/(1+J))
+/// rounded, 10 at 0.8, 7 at 0.9) and the report says so; a number is taken
+/// as given, up to 16; beyond, or not a number, is a usage error; a
+/// threshold that asks for more than 16 gets 16 and a warning.
 #[test]
 fn hamming_is_auto_by_default_and_stated_in_params() {
     let base = ["scan", "data/labelled/help_nl.jsonl", "--no-passages"];
     let params = |extra: &[&str]| report(&[&base[..], extra].concat())["params"].clone();
     let p = params(&["--method", "simhash"]);
-    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(10), Some(true)));
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(15), Some(true)));
     let p = params(&["--method", "both", "--threshold", "0.9"]);
-    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(7), Some(true)));
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(11), Some(true)));
+    let p = params(&["--method", "simhash", "--verify", "estimate"]);
+    assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(10), Some(true)));
+    let p = params(&["--method", "both", "--threshold", "0.9", "--verify", "estimate"]);
+    assert_eq!(p["hamming"], 7);
     let p = params(&["--method", "simhash", "--hamming", "auto", "--threshold", "0.7"]);
+    assert_eq!(p["hamming"], 16);
+    let p = params(&["--method", "simhash", "--threshold", "0.7", "--verify", "estimate"]);
     assert_eq!(p["hamming"], 12);
     let p = params(&["--method", "simhash", "--hamming", "5"]);
     assert_eq!((p["hamming"].as_u64(), p["hamming_auto"].as_bool()), (Some(5), Some(false)));
@@ -194,6 +201,15 @@ fn hamming_is_auto_by_default_and_stated_in_params() {
     neardup()
         .args(base)
         .args(["--method", "simhash", "--no-timing"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Hamming <= 15 (auto: 95 % of pairs at Jaccard 0.8 within it)",
+        ))
+        .stdout(predicate::str::contains("each decided by its exact Jaccard (>= 0.8)"));
+    neardup()
+        .args(base)
+        .args(["--method", "simhash", "--no-timing", "--verify", "estimate"])
         .assert()
         .success()
         .stdout(predicate::str::contains("Hamming <= 10 (auto: expected at Jaccard 0.8)"));
@@ -216,17 +232,23 @@ fn hamming_is_auto_by_default_and_stated_in_params() {
             .code(2)
             .stderr(predicate::str::contains("--hamming"));
     }
-    // A threshold of 0.5 asks for 17 bits: 16, with a warning (none with -q).
-    let out = neardup()
-        .args(base)
-        .args(["--method", "simhash", "--threshold", "0.5", "--format", "json", "--no-timing"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["params"]["hamming"], 16);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("--hamming auto: --threshold 0.5 asks for 17 bits"), "{err}");
+    // A threshold of 0.5 asks for 17 bits with the estimate and 23 with
+    // exact verification (the binomial at p = 17.13 / 64, worked out in
+    // Python): 16, with a warning (none with -q).
+    for (verify, wanted) in [("estimate", 17), ("exact", 23)] {
+        let out = neardup()
+            .args(base)
+            .args(["--method", "simhash", "--threshold", "0.5", "--format", "json", "--no-timing"])
+            .args(["--verify", verify])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["params"]["hamming"], 16);
+        let err = String::from_utf8(out.stderr).unwrap();
+        let said = format!("--hamming auto: --threshold 0.5 asks for {wanted} bits");
+        assert!(err.contains(&said), "{err}");
+    }
     let out = neardup()
         .args(base)
         .args(["--method", "simhash", "--threshold", "0.5", "-q"])
@@ -248,7 +270,7 @@ fn reports_without_the_newer_params_still_read() {
     params.remove("cluster");
     let old: neardup::report::Report = serde_json::from_value(r).unwrap();
     assert_eq!(old.params.hamming_auto, None);
-    assert_eq!(old.params.hamming, Some(10));
+    assert_eq!(old.params.hamming, Some(15));
     assert_eq!(old.params.cluster, "components");
 }
 

@@ -213,6 +213,15 @@ fn the_summary_says_which_clustering_it_used() {
 /// by components, worked out naively over all pairs (exact Jaccard of the
 /// 5-word shingle sets, as `jaccard` builds them), each as sorted lists.
 fn naive_clusters(texts: &[String]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    naive_clusters_where(texts, |_, _| true)
+}
+
+/// [`naive_clusters`] where a pair must also meet `also` (SimHash: within
+/// the distance).
+fn naive_clusters_where(
+    texts: &[String],
+    also: impl Fn(usize, usize) -> bool,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let n = texts.len();
     let sets: Vec<HashSet<String>> = texts
         .iter()
@@ -227,7 +236,7 @@ fn naive_clusters(texts: &[String]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     };
     assert!((j(0, 1) - jaccard(&texts[0], &texts[1])).abs() < 1e-12);
     let near: Vec<Vec<bool>> =
-        (0..n).map(|a| (0..n).map(|b| a != b && j(a, b) >= 0.8).collect()).collect();
+        (0..n).map(|a| (0..n).map(|b| a != b && j(a, b) >= 0.8 && also(a, b)).collect()).collect();
     let id = |v: usize| format!("v{v:03}");
     // Leaders: each document not yet taken takes every near one not yet
     // taken.
@@ -364,4 +373,60 @@ fn deferred_buckets_with_mixed_edits_and_copies_give_the_naive_clusters() {
     let copies: Vec<String> = texts.iter().step_by(3).cloned().collect();
     texts.extend(copies);
     scan_against_naive("copies", &texts);
+}
+
+/// The SimHash fingerprint of `text` as a default run makes it (5-word
+/// shingles, tf weights): the library's own tokenizer, shingles and
+/// fingerprint, so the twin below tests which pairs are decided, not how a
+/// fingerprint is made.
+fn fingerprint(text: &str) -> u64 {
+    let cfg = neardup::Options::new(vec![neardup::source::Input::Stdin]).build().unwrap();
+    let mut tokenizer =
+        neardup::text::Tokenizer::new(neardup::text::TextOptions { seed: cfg.seed, ..cfg.text });
+    let (mut words, mut shingles, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    tokenizer.hashes_into(text, &mut words);
+    neardup::shingle::word_shingles(&words, 5, cfg.seed, &mut shingles);
+    neardup::simhash::fingerprint(&shingles, |_| 1.0, &mut scratch)
+}
+
+/// SimHash with exact verification (the default) against its naive twin:
+/// every pair within the distance (15 bits, auto at 0.8) decided by its
+/// exact Jaccard, clustered by leaders in input order and by components.
+/// Near-copies with 1 to 7 words of their own (pairwise 0.72 to 0.97,
+/// nearly all within the distance, so each fingerprint has far more near
+/// neighbours than a full run of the index: the forest's branch, whose
+/// pairs are compared in deferred buckets), some pairs within the distance
+/// but below 0.8 (rejected), and exact copies of every fifth.
+#[test]
+fn simhash_with_exact_verification_gives_its_naive_twin() {
+    for seed in [9u64, 4] {
+        let mut texts = near_copies(160, seed, |next| 1 + next(7));
+        let copies: Vec<String> = texts.iter().step_by(5).cloned().collect();
+        texts.extend(copies);
+        let fps: Vec<u64> = texts.iter().map(|t| fingerprint(t)).collect();
+        let within = |a: usize, b: usize| (fps[a] ^ fps[b]).count_ones() <= 15;
+        let (leaders, components) = naive_clusters_where(&texts, within);
+        let n = texts.len();
+        let near_pairs = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b)));
+        let near_pairs = near_pairs.filter(|&(a, b)| within(a, b)).count();
+        let rejected = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .filter(|&(a, b)| within(a, b) && jaccard(&texts[a], &texts[b]) < 0.8)
+            .count();
+        assert!(rejected > 100, "{rejected} pairs within the distance below 0.8");
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> =
+            texts.iter().enumerate().map(|(v, t)| line(&format!("v{v:03}"), t)).collect();
+        let f = write(dir.path(), "simhash.jsonl", lines.join("\n").as_bytes());
+        for (mode, want) in [("leader", &leaders), ("components", &components)] {
+            let r =
+                report(&["scan", &f, "--no-passages", "--method", "simhash", "--cluster", mode]);
+            assert_eq!(r["params"]["hamming"], 15);
+            assert_eq!(&as_sets(clusters(&r)), want, "seed {seed}: {mode}");
+            // The index gave far fewer pairs than are within the distance:
+            // the rest were decided in deferred buckets.
+            let given = r["stats"]["simhash_pairs"].as_u64().unwrap() as usize;
+            assert!(given * 4 < near_pairs, "{given} pairs given of {near_pairs}");
+        }
+    }
 }

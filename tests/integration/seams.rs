@@ -159,7 +159,7 @@ impl SimilarityMethod for SameShingles {
         let sets: &[Vec<u64>] = column(c);
         if sets[a.index()] == sets[b.index()] { 1.0 } else { 0.0 }
     }
-    fn describe(&self, score: f64, pair: &mut Pair) {
+    fn describe(&self, _: &dyn Column, _: DocId, _: DocId, score: f64, pair: &mut Pair) {
         pair.jaccard = Some(score);
     }
 }

@@ -178,6 +178,19 @@ fn simhash_writes_its_edges_and_no_signatures() {
     let edges: Vec<VerifiedPair> =
         StageReader::open(edges_path(dir.path(), "simhash"), hash).unwrap().read_all().unwrap();
     assert_eq!(edges.len() as u64, report["stats"]["verified_pairs"].as_u64().unwrap());
-    // The score is the Hamming distance, within --hamming auto: 10 at 0.8.
+    // With exact verification (the default) the score is the exact
+    // Jaccard, at least the threshold; with the estimate it is the Hamming
+    // distance, within --hamming auto: 10 at 0.8.
+    assert!(edges.iter().all(|e| (0.8..=1.0).contains(&e.score)));
+    let estimate = tempfile::tempdir().unwrap();
+    let flags = ["--method", "simhash", "--no-passages", "--verify", "estimate"];
+    let report = run(estimate.path(), &flags);
+    let cfg = config(|o| (o.method, o.passages, o.exact_verify) = (Method::SimHash, None, false));
+    let hash = params_hash(&cfg, Kind::VerifiedEdges, "simhash");
+    let edges: Vec<VerifiedPair> = StageReader::open(edges_path(estimate.path(), "simhash"), hash)
+        .unwrap()
+        .read_all()
+        .unwrap();
+    assert_eq!(edges.len() as u64, report["stats"]["verified_pairs"].as_u64().unwrap());
     assert!(edges.iter().all(|e| e.score.fract() == 0.0 && e.score <= 10.0));
 }
