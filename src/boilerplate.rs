@@ -127,6 +127,9 @@ pub struct Boilerplate {
     /// One bit per slot of the shingle's low bits: clear means absent.
     filter: Vec<u64>,
     mask: u64,
+    /// Fewest boilerplate shingles in a row that [`remove`] takes out (1:
+    /// every one).
+    min_run: usize,
 }
 
 impl Boilerplate {
@@ -140,7 +143,20 @@ impl Boilerplate {
             let slot = slot(h, mask);
             filter[slot / 64] |= 1 << (slot % 64);
         }
-        Boilerplate { sorted, filter, mask }
+        Boilerplate { sorted, filter, mask, min_run: 1 }
+    }
+
+    /// The set, where [`remove`] takes out only runs of at least `min_run`
+    /// boilerplate shingles in a row (text order): a passage of shared
+    /// text, not a common line on its own.
+    pub fn in_runs_of(mut self, min_run: usize) -> Boilerplate {
+        self.min_run = min_run.max(1);
+        self
+    }
+
+    /// See [`Boilerplate::in_runs_of`].
+    pub fn min_run(&self) -> usize {
+        self.min_run
     }
 
     /// Whether `shingle` is boilerplate.
@@ -168,11 +184,33 @@ fn slot(h: u64, mask: u64) -> usize {
     (crate::hash::fmix64(h) & mask) as usize
 }
 
-/// Removes the shingles of `b` from `shingles`.
+/// Removes the shingles of `b` from `shingles` (in text order): each one
+/// that is in a run of at least [`Boilerplate::min_run`] shingles of `b` in
+/// a row. The rest keep their order.
 pub fn remove(shingles: &mut Vec<u64>, b: Option<&Boilerplate>) {
-    if let Some(b) = b {
+    let Some(b) = b else { return };
+    if b.min_run <= 1 {
         shingles.retain(|&h| !b.contains(h));
+        return;
     }
+    let n = shingles.len();
+    let (mut kept, mut i) = (0, 0);
+    while i < n {
+        let start = i;
+        while i < n && b.contains(shingles[i]) {
+            i += 1;
+        }
+        // A run too short to go stays, and so does the shingle after it.
+        let end = if i - start >= b.min_run { start } else { i };
+        shingles.copy_within(start..end, kept);
+        kept += end - start;
+        if i < n {
+            shingles[kept] = shingles[i];
+            kept += 1;
+            i += 1;
+        }
+    }
+    shingles.truncate(kept);
 }
 
 #[cfg(test)]
@@ -259,6 +297,33 @@ mod tests {
             let (len, got) = merge(parts(x), parts(y));
             assert_eq!(len, want.len());
             assert_eq!(got.concat(), want);
+        }
+    }
+
+    /// Runs against a naive twin: a shingle goes if some window of
+    /// `min_run` positions around it is all boilerplate.
+    #[test]
+    fn runs_go_and_short_ones_stay() {
+        let b = Boilerplate::new(vec![3, 9]).in_runs_of(3);
+        let mut s = vec![9, 3, 1, 3, 9, 9, 4, 9, 3, 3, 3, 2, 9];
+        remove(&mut s, Some(&b));
+        assert_eq!(s, vec![9, 3, 1, 4, 2, 9]);
+        for seed in 0..200u64 {
+            let shingles: Vec<u64> =
+                (0..40).map(|i| crate::hash::fmix64(seed * 100 + i) % 5).collect();
+            let set = Boilerplate::new(vec![0, 1, 2]).in_runs_of(1 + (seed % 6) as usize);
+            let r = set.min_run();
+            let bp = |i: usize| set.contains(shingles[i]);
+            let naive: Vec<u64> = (0..shingles.len())
+                .filter(|&i| {
+                    let lo = i.saturating_sub(r - 1);
+                    !(lo..=i).any(|s| s + r <= shingles.len() && (s..s + r).all(bp))
+                })
+                .map(|i| shingles[i])
+                .collect();
+            let mut got = shingles.clone();
+            remove(&mut got, Some(&set));
+            assert_eq!(got, naive, "seed {seed}, runs of {r}");
         }
     }
 

@@ -65,6 +65,11 @@ pub struct Options {
     /// read of the input (see [`crate::boilerplate`]). `None`: every
     /// shingle counts.
     pub ignore_boilerplate: Option<u32>,
+    /// `--ignore-boilerplate` leaves out only shingles in a run of
+    /// boilerplate shingles that spans at least this many words (a shared
+    /// passage, as `--min-passage` counts them; for character shingles, 6
+    /// characters a word); 0 or 1: every boilerplate shingle.
+    pub boilerplate_words: usize,
     /// MinHash: decide pairs whose estimate is within 4σ of the threshold by
     /// the exact Jaccard of their shingle sets (one more read of the input,
     /// only of those documents). Off: the estimate decides every pair.
@@ -103,6 +108,7 @@ impl Options {
             hamming: Hamming::Auto,
             weighting: Weighting::Tf,
             ignore_boilerplate: None,
+            boilerplate_words: 20,
             exact_verify: true,
             passages: Some(PassageOptions::default()),
             save_stages: None,
@@ -213,6 +219,18 @@ impl Options {
     pub fn hamming_capped(&self) -> Option<u32> {
         let wanted = self.hamming_wanted();
         (self.hamming == Hamming::Auto && wanted > MAX_K).then_some(wanted)
+    }
+
+    /// The fewest boilerplate shingles in a row that `--ignore-boilerplate`
+    /// leaves out: a run of `r` shingles of `k` words spans `r + k − 1`
+    /// words, so `boilerplate_words − k + 1` (character shingles: of
+    /// `6 · boilerplate_words` characters), at least 1.
+    pub fn boilerplate_run(&self) -> usize {
+        let span = match self.shingle {
+            crate::shingle::ShingleKind::Words(_) => self.boilerplate_words,
+            crate::shingle::ShingleKind::Chars(_) => self.boilerplate_words.saturating_mul(6),
+        };
+        (span + 1).saturating_sub(self.shingle.size()).max(1)
     }
 
     /// The distance `--hamming auto` asks for, uncapped.

@@ -305,16 +305,23 @@ pub struct Common {
     #[arg(long, default_value = "auto", value_parser = parse_hamming, value_name = "K|auto", allow_negative_numbers = true)]
     pub hamming: HammingArg,
 
-    /// Leave shingles that occur in at least N documents out of document
+    /// Leave passages whose every shingle occurs in at least N documents
+    /// (runs spanning --boilerplate-words words or more) out of document
     /// similarity (MinHash and SimHash): a shared licence header, cookie
     /// banner or agency footer then neither makes distinct documents
-    /// near-duplicates nor hides a real pair. Counts each shingle's
-    /// documents exactly in one more read of the input (memory: about 16
-    /// bytes per distinct shingle). A document left with no
-    /// shingle is reported as boilerplate-only: kept by dedup, in no
-    /// cluster. Passages are found as without it.
+    /// near-duplicates nor hides a real pair, while a common line on its own
+    /// stays. Counts each shingle's documents exactly in one more read of
+    /// the input (memory: about 16 bytes per distinct shingle). A document
+    /// left with no shingle is reported as boilerplate-only: kept by dedup,
+    /// in no cluster. Passages are found as without it.
     #[arg(long, value_name = "N")]
     pub ignore_boilerplate: Option<u32>,
+
+    /// With --ignore-boilerplate: the fewest words a run of frequent
+    /// shingles must span to be left out (for --char-ngram, 6 characters a
+    /// word). 1: every shingle in N documents, however alone.
+    #[arg(long, default_value_t = 20, value_name = "WORDS")]
+    pub boilerplate_words: usize,
 
     /// SimHash: shingle weights. tfidf reads the input once more to count
     /// document frequencies, so shingles common to the whole collection

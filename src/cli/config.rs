@@ -79,6 +79,7 @@ pub fn build(
         HammingArg::Bits(k) => Hamming::Bits(k),
     };
     cfg.ignore_boilerplate = a.ignore_boilerplate;
+    cfg.boilerplate_words = a.boilerplate_words;
     cfg.exact_verify = a.verify == VerifyArg::Exact;
     // After --verify: the distance auto takes depends on it.
     if let (true, Some(wanted), false) = (cfg.method.simhash(), cfg.hamming_capped(), a.quiet) {

@@ -66,6 +66,10 @@ pub struct Params {
     /// were left out of document similarity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_boilerplate: Option<u32>,
+    /// With `ignore_boilerplate`: only runs of such shingles spanning at
+    /// least this many words were left out (`--boilerplate-words`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boilerplate_words: Option<usize>,
     /// Jaccard threshold a pair must reach.
     pub threshold: f64,
     /// MinHash signature length.

@@ -90,6 +90,7 @@ pub fn params_hash(cfg: &Config, kind: Kind, method: &str) -> u64 {
     // without the option, whose files keep their hash).
     if let (Some(n), Kind::Signatures | Kind::VerifiedEdges) = (cfg.ignore_boilerplate, kind) {
         value["ignore_boilerplate"] = n.into();
+        value["boilerplate_run"] = cfg.boilerplate_run().into();
     }
     hash(&value)
 }

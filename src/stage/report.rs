@@ -36,6 +36,7 @@ pub(crate) fn params(cfg: &Config, source: &SourceOptions, fingerprints: usize) 
             .simhash()
             .then(|| SimHashMethod::index(cfg, fingerprints).tables()),
         ignore_boilerplate: cfg.ignore_boilerplate,
+        boilerplate_words: cfg.ignore_boilerplate.map(|_| cfg.boilerplate_words),
         min_passage_words: cfg.passages.map(|p| p.min_words),
         threshold: cfg.threshold,
         num_perm: cfg.num_perm,

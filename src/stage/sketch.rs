@@ -127,6 +127,13 @@ impl<'a> Worker<'a> {
     /// Tokenizes `text` and makes its shingles, as every pass does (less
     /// the boilerplate ones, if any).
     fn shingle(&mut self, text: &str) {
+        let b = self.boilerplate;
+        self.shingle_less(text, b);
+    }
+
+    /// [`Worker::shingle`], less the shingles of `b` (in text order: they
+    /// go in runs, see [`boilerplate::remove`]).
+    fn shingle_less(&mut self, text: &str, b: Option<&Boilerplate>) {
         self.tokens.clear();
         self.words.clear();
         self.shingles.clear();
@@ -142,7 +149,7 @@ impl<'a> Worker<'a> {
                 shingle::char_shingles(&self.normalized, k, self.cfg.seed, &mut self.shingles);
             }
         }
-        boilerplate::remove(&mut self.shingles, self.boilerplate);
+        boilerplate::remove(&mut self.shingles, b);
     }
 
     /// The sorted, deduplicated shingle set of `text`, in the worker's
@@ -155,10 +162,13 @@ impl<'a> Worker<'a> {
     }
 
     /// The sorted, deduplicated shingle set of `text`, to keep, with the
-    /// shingles of `b` left out.
+    /// shingles of `b` left out (the worker's own boilerplate if `None`), as
+    /// the sketches left them out.
     pub(crate) fn shingle_set(&mut self, text: &str, b: Option<&Boilerplate>) -> Box<[u64]> {
-        self.sorted_shingles(text);
-        boilerplate::remove(&mut self.shingles, b);
+        let b = b.or(self.boilerplate);
+        self.shingle_less(text, b);
+        self.shingles.sort_unstable();
+        self.shingles.dedup();
         self.shingles.as_slice().into()
     }
 
@@ -385,7 +395,9 @@ pub(crate) fn document_frequencies(
         Ok(())
     })?;
     let boilerplate = match (counter, cfg.ignore_boilerplate) {
-        (Some(c), Some(n)) => Some(pool.install(|| c.at_least(n))),
+        (Some(c), Some(n)) => {
+            Some(pool.install(|| c.at_least(n)).in_runs_of(cfg.boilerplate_run()))
+        }
         _ => None,
     };
     Ok(Frequencies { df: total, boilerplate })
