@@ -403,7 +403,17 @@ fn search(
                             if y == x {
                                 continue;
                             }
-                            if involved.is_some() {
+                            if let Some(inv) = involved {
+                                // A pair already joined here whose other
+                                // fingerprint is marked (by any thread:
+                                // marks only grow, and the forest does not
+                                // read them) has nothing left to give.
+                                let joined = uf.find(x) == uf.find(y);
+                                if joined
+                                    && inv[t.index[y as usize] as usize].load(Ordering::Relaxed)
+                                {
+                                    continue;
+                                }
                                 if hamming(fx, t.fps[y as usize]) > k {
                                     continue;
                                 }
