@@ -381,27 +381,40 @@ pub fn deferred_pairs(
     leaders: bool,
     accept: impl Fn(DocId, DocId) -> bool,
 ) -> Vec<(DocId, DocId)> {
+    if leaders {
+        return deferred_walk(members, accept).0;
+    }
+    let mut out: Vec<u64> = Vec::new();
+    let link = |a, b| if accept(a, b) { Link::Certain } else { Link::No };
+    linked_pairs(members, &link, false, usize::MAX, &mut out);
+    out.into_iter().map(unpair).collect()
+}
+
+/// [`deferred_pairs`] for leader clustering, and per member whether it
+/// became one of the bucket's leaders: every member was compared with
+/// every leader before it, so those verdicts are known afterwards.
+pub fn deferred_walk(
+    members: &[u32],
+    accept: impl Fn(DocId, DocId) -> bool,
+) -> (Vec<(DocId, DocId)>, Vec<bool>) {
     let ordered = |a: u32, b: u32| (DocId(a.min(b)), DocId(a.max(b)));
     let mut out: Vec<u64> = Vec::new();
-    if leaders {
-        let mut leads: Vec<u32> = Vec::new();
-        for &b in members {
-            let before = out.len();
-            for &l in &leads {
-                let (x, y) = ordered(l, b);
-                if accept(x, y) {
-                    out.push(pair(l, b));
-                }
-            }
-            if out.len() == before {
-                leads.push(b);
+    let mut leads: Vec<u32> = Vec::new();
+    let mut is_lead = vec![false; members.len()];
+    for (i, &b) in members.iter().enumerate() {
+        let before = out.len();
+        for &l in &leads {
+            let (x, y) = ordered(l, b);
+            if accept(x, y) {
+                out.push(pair(l, b));
             }
         }
-    } else {
-        let link = |a, b| if accept(a, b) { Link::Certain } else { Link::No };
-        linked_pairs(members, &link, false, usize::MAX, &mut out);
+        if out.len() == before {
+            leads.push(b);
+            is_lead[i] = true;
+        }
     }
-    out.into_iter().map(unpair).collect()
+    (out.into_iter().map(unpair).collect(), is_lead)
 }
 
 /// The pair [`pair`] packed.

@@ -24,13 +24,35 @@ use crate::verify::{self, VerifiedPair};
 pub(crate) struct Deferred {
     /// The shingle set of every member.
     sets: HashMap<u32, Box<[u64]>>,
-    /// The buckets (members).
+    /// The buckets (members, in the order their walk took them).
     buckets: Vec<Vec<u32>>,
-    /// Per member, the buckets it is in.
-    of_doc: HashMap<u32, Vec<u32>>,
+    /// Per bucket and member, whether it led in the bucket's walk
+    /// ([`lsh::deferred_walk`]): then every member after it was compared
+    /// with it.
+    leads: Vec<Vec<bool>>,
+    /// The pairs the walks accepted, with their Jaccard.
+    accepted: HashMap<(u32, u32), f64>,
+    /// Per member, the buckets it is in and its place there.
+    of_doc: HashMap<u32, Vec<(u32, u32)>>,
 }
 
 impl Deferred {
+    /// The verdict on `a` and `b` (`Some(Some(jaccard))`: accepted,
+    /// `Some(None)`: rejected) if a bucket's walk compared them (one led
+    /// there before the other came), so that leader clustering's second
+    /// hops do not compare them again; `None` if none did.
+    pub(crate) fn known(&self, a: DocId, b: DocId) -> Option<Option<f64>> {
+        let (of_a, of_b) = (self.of_doc.get(&a.0)?, self.of_doc.get(&b.0)?);
+        for &(bucket, pa) in of_a {
+            let Some(&(_, pb)) = of_b.iter().find(|x| x.0 == bucket) else { continue };
+            let leads = &self.leads[bucket as usize];
+            if (pa < pb && leads[pa as usize]) || (pb < pa && leads[pb as usize]) {
+                return Some(self.accepted.get(&(a.0.min(b.0), a.0.max(b.0))).copied());
+            }
+        }
+        None
+    }
+
     /// The exact Jaccard of `a` and `b` if both sets are kept.
     pub(crate) fn jaccard(&self, a: DocId, b: DocId) -> Option<f64> {
         Some(verify::exact_jaccard(self.sets.get(&a.0)?, self.sets.get(&b.0)?))
@@ -41,12 +63,16 @@ impl Deferred {
         let Some(buckets) = self.of_doc.get(&d.0) else { return Vec::new() };
         buckets
             .iter()
-            .flat_map(|&b| self.buckets[b as usize].iter())
+            .flat_map(|&(b, _)| self.buckets[b as usize].iter())
             .filter(|&&m| m != d.0)
             .map(|&m| DocId(m))
             .collect()
     }
 }
+
+/// A deferred bucket's accepted pairs and, with leader clustering, who
+/// led in its walk ([`lsh::deferred_walk`]).
+type Walked = (Vec<(DocId, DocId)>, Vec<bool>);
 
 /// Pairs decided by their exact Jaccard. With connected components
 /// (`skip_joined`), a pair whose documents are already joined by accepted
@@ -119,37 +145,48 @@ impl<'a> ExactCheck<'a> {
             Some(verify::exact_jaccard(kept.get(&a.0)?, kept.get(&b.0)?))
         };
         let checks = AtomicU64::new(0);
-        let found: Vec<VerifiedPair> = self
+        let accept = |a, b| {
+            if !admit(a, b) {
+                return false;
+            }
+            checks.fetch_add(1, Ordering::Relaxed);
+            jaccard(a, b).is_some_and(|j| j >= threshold)
+        };
+        // Per bucket: its accepted pairs and (leaders) who led in its walk.
+        let walked: Vec<Walked> = self
             .deferred
             .par_iter()
-            .flat_map_iter(|members| {
-                let accept = |a, b| {
-                    if !admit(a, b) {
-                        return false;
-                    }
-                    checks.fetch_add(1, Ordering::Relaxed);
-                    jaccard(a, b).is_some_and(|j| j >= threshold)
-                };
-                lsh::deferred_pairs(members, leaders, accept)
+            .map(|members| {
+                if leaders {
+                    lsh::deferred_walk(members, accept)
+                } else {
+                    (lsh::deferred_pairs(members, false, accept), Vec::new())
+                }
             })
-            .map(|(a, b)| VerifiedPair { a, b, score: jaccard(a, b).unwrap_or(0.0) })
+            .collect();
+        let found: Vec<VerifiedPair> = walked
+            .iter()
+            .flat_map(|(pairs, _)| pairs.iter())
+            .map(|&(a, b)| VerifiedPair { a, b, score: jaccard(a, b).unwrap_or(0.0) })
             .collect();
         self.checked += checks.into_inner();
-        self.accepted.extend(found);
         let buckets = std::mem::take(&mut self.deferred);
         let sets = std::mem::take(&mut self.kept);
         if !sets.is_empty() && !self.skip_joined {
             // Leader clustering asks for its second hops and checks each
             // leader against its buckets; a second run of the same method
             // (none today) would keep the first.
-            let mut of_doc: HashMap<u32, Vec<u32>> = HashMap::new();
+            let mut of_doc: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
             for (b, members) in buckets.iter().enumerate() {
-                for &m in members {
-                    of_doc.entry(m).or_default().push(b as u32);
+                for (i, &m) in members.iter().enumerate() {
+                    of_doc.entry(m).or_default().push((b as u32, i as u32));
                 }
             }
-            let _ = self.keep.set(Deferred { sets, buckets, of_doc });
+            let accepted = found.iter().map(|p| ((p.a.0, p.b.0), p.score)).collect();
+            let leads = walked.into_iter().map(|(_, leads)| leads).collect();
+            let _ = self.keep.set(Deferred { sets, buckets, leads, accepted, of_doc });
         }
+        self.accepted.extend(found);
     }
 
     /// [`PairCheck::finish`] in place: the deferred buckets compared, the

@@ -154,8 +154,13 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
-        if let Some(j) = self.deferred_sets.get().and_then(|d| d.jaccard(a, b)) {
-            return (j >= self.threshold).then_some(j);
+        if let Some(deferred) = self.deferred_sets.get() {
+            if let Some(verdict) = deferred.known(a, b) {
+                return verdict;
+            }
+            if let Some(j) = deferred.jaccard(a, b) {
+                return (j >= self.threshold).then_some(j);
+            }
         }
         let docs: &[MinHashSketch] = column(sketches);
         let (x, y) = (&docs[a.index()], &docs[b.index()]);

@@ -325,8 +325,13 @@ impl SimilarityMethod for SimHashMethod {
         if d > self.k {
             return None;
         }
-        if let Some(j) = self.deferred_sets.get().and_then(|s| s.jaccard(a, b)) {
-            return (j >= self.threshold).then_some(j);
+        if let Some(deferred) = self.deferred_sets.get() {
+            if let Some(verdict) = deferred.known(a, b) {
+                return verdict;
+            }
+            if let Some(j) = deferred.jaccard(a, b) {
+                return (j >= self.threshold).then_some(j);
+            }
         }
         decided.accepted.get(&(x.min(y), x.max(y))).copied()
     }
