@@ -143,6 +143,9 @@ pub enum SkipReason {
     Unreadable(String),
     /// A symbolic link leads back to a folder it is in.
     SymlinkLoop,
+    /// A folder holds no file the filter takes (`--glob`, default `*.txt`):
+    /// what it passed over.
+    NoFileMatched(String),
 }
 
 impl SkipReason {
@@ -157,6 +160,7 @@ impl SkipReason {
             SkipReason::TooLarge(_) => "too_large",
             SkipReason::Unreadable(_) => "unreadable",
             SkipReason::SymlinkLoop => "symlink_loop",
+            SkipReason::NoFileMatched(_) => "no_file_matched",
         }
     }
 }
@@ -183,6 +187,7 @@ impl fmt::Display for SkipReason {
             SkipReason::SymlinkLoop => {
                 write!(f, "symbolic link loop: leads back to a folder it is in")
             }
+            SkipReason::NoFileMatched(m) => write!(f, "no file to read: {m}"),
         }
     }
 }
@@ -223,6 +228,7 @@ mod tests {
             SkipReason::TooLarge(5),
             SkipReason::Unreadable("x".into()),
             SkipReason::SymlinkLoop,
+            SkipReason::NoFileMatched("x".into()),
         ];
         for r in all {
             let v = serde_json::to_value(&r).unwrap();

@@ -413,10 +413,33 @@ pub struct Common {
     pub seed: u64,
 
     /// JSON field holding the document id (missing ids become FILE:LINE).
+    /// A dotted name reaches into nested objects (meta.id), unless the
+    /// record has a key of that very name.
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
 
-    /// JSON field holding the text.
+    /// Folders: which files to read, by a glob on the path inside the
+    /// folder (a glob without / matches at any depth; repeatable; !GLOB
+    /// leaves out what it matches). Default: *.txt, *.txt.gz, *.txt.zst
+    /// (any case). Every file taken is one document (.gz and .zst
+    /// decompressed), except .jsonl and .ndjson files, read as JSON Lines.
+    #[arg(long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Folders: also read files that .gitignore, .ignore or
+    /// .git/info/exclude leave out (respected by default, as ripgrep does,
+    /// in a git repository or not).
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Folders: also walk hidden files and folders (names starting with a
+    /// dot).
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// JSON field holding the text. A dotted name reaches into nested
+    /// objects (content.text), unless the record has a key of that very
+    /// name.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
 

@@ -9,7 +9,7 @@ use neardup::minhash::Variant;
 use neardup::passage::PassageOptions;
 use neardup::plan::{Later, Prepared};
 use neardup::shingle::ShingleKind;
-use neardup::source::{Input, SourceOptions};
+use neardup::source::{Input, SourceOptions, WalkOptions};
 use neardup::text::TextOptions;
 use neardup::{Config, Method, Options};
 
@@ -52,7 +52,10 @@ pub fn build(
         id_field: a.id_field.clone(),
         text_field: a.text_field.clone(),
         max_record_bytes: a.max_doc_bytes,
+        walk: WalkOptions { globs: a.globs.clone(), ignore_files: !a.no_ignore, hidden: a.hidden },
     };
+    // A glob that does not parse is a usage error, before anything is read.
+    neardup::source::check_walk(&cfg.source.walk).map_err(super::UsageError)?;
     cfg.text = TextOptions {
         nfkc: !a.no_nfkc,
         lowercase: !a.no_lowercase,

@@ -445,7 +445,7 @@ fn shown_on_page(a: &args::Common) -> summary::Shown {
 }
 
 fn progress_for(a: &args::Common, cfg: &neardup::Config) -> progress::Display {
-    progress::Display::new(a.progress, a.quiet, progress::input_size(&cfg.inputs))
+    progress::Display::new(a.progress, a.quiet, progress::input_size(&cfg.inputs, &cfg.source.walk))
 }
 
 fn write_report(

@@ -311,7 +311,10 @@ impl Drop for Counting<'_> {
 
 /// Total bytes of the inputs if all are plain (uncompressed) files or
 /// folders of .txt files; `None` otherwise (no ETA then).
-pub fn input_size(inputs: &[neardup::source::Input]) -> Option<u64> {
+pub fn input_size(
+    inputs: &[neardup::source::Input],
+    walk: &neardup::source::WalkOptions,
+) -> Option<u64> {
     use neardup::source::Input;
     let mut total = 0;
     for i in inputs {
@@ -321,7 +324,11 @@ pub fn input_size(inputs: &[neardup::source::Input]) -> Option<u64> {
             return None; // a pipe: no size known
         }
         if m.is_dir() {
-            for (path, _) in neardup::source::walk(p).into_iter().flatten() {
+            for (path, _) in neardup::source::walk(p, walk).into_iter().flatten() {
+                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if matches!(ext, "gz" | "gzip" | "zst" | "zstd") {
+                    return None; // compressed: the text is larger than the file
+                }
                 total += std::fs::metadata(path).map_or(0, |m| m.len());
             }
         } else {

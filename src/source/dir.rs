@@ -1,30 +1,133 @@
-//! A sorted, loop-safe recursive walk over a folder for `.txt` files.
+//! A sorted, loop-safe recursive walk over a folder (ripgrep's `ignore`
+//! crate): `.gitignore`, `.ignore` and hidden files as ripgrep treats
+//! them, files chosen by globs (default `*.txt`, `*.txt.gz`, `*.txt.zst`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::error::{Skip, SkipReason};
 
-/// Lists the `.txt` files under `root`, recursively, in sorted path order,
-/// each with its id (the path relative to `root`, `/`-separated). Symbolic
-/// links are followed: a link back to a folder it is in (a loop) is reported
-/// as a skip instead of being walked again, while a second link to a folder
-/// elsewhere is walked like any folder (its files get ids of their own).
-/// Unreadable folders and `.txt` entries that are not regular files (pipes,
-/// devices, dangling links) are skips.
-pub fn walk(root: &Path) -> Vec<Result<(PathBuf, String), Skip>> {
+/// How folders are walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Globs a file's path (relative to the folder given, `/`-separated)
+    /// must match, any of them; one starting with `!` excludes what it
+    /// matches. Without a glob that includes, [`DEFAULT_GLOBS`]
+    /// (case-insensitive). A glob without `/` matches at any depth.
+    pub globs: Vec<String>,
+    /// Whether `.gitignore`, `.ignore` and `.git/info/exclude` files are
+    /// respected (in a git repository or not), as ripgrep does.
+    pub ignore_files: bool,
+    /// Whether hidden files and folders (names starting with `.`) are
+    /// walked.
+    pub hidden: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions { globs: Vec::new(), ignore_files: true, hidden: false }
+    }
+}
+
+/// The files a folder gives without `--glob`.
+pub const DEFAULT_GLOBS: [&str; 3] = ["*.txt", "*.txt.gz", "*.txt.zst"];
+
+/// The compiled globs: what to take and what to leave.
+pub(crate) struct Filter {
+    include: GlobSet,
+    exclude: GlobSet,
+    /// The including globs, for messages.
+    shown: Vec<String>,
+}
+
+impl Filter {
+    /// The filter of `opts`, or an error naming the glob that does not
+    /// parse.
+    pub(crate) fn new(opts: &WalkOptions) -> Result<Filter, String> {
+        let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        let mut shown = Vec::new();
+        let glob = |g: &str, insensitive: bool| {
+            GlobBuilder::new(g)
+                .case_insensitive(insensitive)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| format!("--glob {g:?}: {e}"))
+        };
+        for g in &opts.globs {
+            match g.strip_prefix('!') {
+                Some(rest) => {
+                    exclude.add(glob(rest, false)?);
+                }
+                None => {
+                    include.add(glob(g, false)?);
+                    shown.push(g.clone());
+                }
+            }
+        }
+        if shown.is_empty() {
+            for g in DEFAULT_GLOBS {
+                include.add(glob(g, true)?);
+                shown.push(g.to_owned());
+            }
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| format!("--glob: {e}"));
+        Ok(Filter { include: build(include)?, exclude: build(exclude)?, shown })
+    }
+
+    /// Whether the file at `rel` (relative to the folder) is read.
+    pub(crate) fn takes(&self, rel: &Path) -> bool {
+        self.include.is_match(rel) && !self.exclude.is_match(rel)
+    }
+}
+
+/// Lists the files under `root` that `opts` takes, recursively, in sorted
+/// path order, each with its id (the path relative to `root`,
+/// `/`-separated). Symbolic links are followed: a link back to a folder it
+/// is in (a loop) is reported as a skip instead of being walked again,
+/// while a second link to a folder elsewhere is walked like any folder (its
+/// files get ids of their own). Unreadable folders and taken entries that
+/// are not regular files (pipes, devices, dangling links) are skips. A
+/// folder that gives no file at all is a skip too, saying what the filter
+/// passed over (so a folder of `.h` files is not read as nothing).
+pub fn walk(root: &Path, opts: &WalkOptions) -> Vec<Result<(PathBuf, String), Skip>> {
+    let filter = match Filter::new(opts) {
+        Ok(f) => f,
+        Err(e) => return vec![Err(skip(root, SkipReason::Unreadable(e)))],
+    };
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+    // Files passed over by the filter, by extension.
+    let mut passed: BTreeMap<String, usize> = BTreeMap::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .follow_links(true)
+        .hidden(!opts.hidden)
+        .ignore(opts.ignore_files)
+        .git_ignore(opts.ignore_files)
+        .git_exclude(opts.ignore_files)
+        .git_global(false)
+        .parents(opts.ignore_files)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_dir() || !super::is_txt(e.path()) {
+                let Some(kind) = e.file_type() else { continue }; // stdin: never here
+                if kind.is_dir() {
                     continue;
                 }
-                if !e.file_type().is_file() {
+                let rel = rel(e.path());
+                if !filter.takes(&rel) {
+                    *passed.entry(extension(&rel)).or_default() += 1;
+                    continue;
+                }
+                if !kind.is_file() {
                     let why = "not a regular file (a pipe, socket or device)".to_owned();
                     out.push(Err(skip(e.path(), SkipReason::Unreadable(why))));
                     continue;
                 }
-                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
                 let id = rel
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy())
@@ -33,18 +136,90 @@ pub fn walk(root: &Path) -> Vec<Result<(PathBuf, String), Skip>> {
                 out.push(Ok((e.into_path(), id)));
             }
             Err(err) => {
-                let path = err.path().unwrap_or(root).to_path_buf();
-                if err.loop_ancestor().is_some() {
+                let (path, depth) = where_of(&err);
+                let path = path.unwrap_or(root).to_path_buf();
+                if is_loop(&err) {
                     out.push(Err(skip(&path, SkipReason::SymlinkLoop)));
-                } else if super::is_txt(&path) || path.is_dir() || err.depth() == 0 {
-                    // (A dangling link not named .txt is nothing we would read.)
-                    let why = err.io_error().map_or_else(|| err.to_string(), ToString::to_string);
-                    out.push(Err(skip(&path, SkipReason::Unreadable(why))));
+                } else if filter.takes(&rel(&path)) || path.is_dir() || depth == Some(0) {
+                    // (A dangling link the filter would not take is nothing
+                    // we would read.)
+                    out.push(Err(skip(&path, SkipReason::Unreadable(io_message(&err)))));
                 }
             }
         }
     }
+    if out.is_empty() {
+        out.push(Err(skip(root, SkipReason::NoFileMatched(passed_over(&filter, &passed)))));
+    }
     out
+}
+
+/// What a folder that gave nothing passed over, for its skip.
+fn passed_over(filter: &Filter, passed: &BTreeMap<String, usize>) -> String {
+    let globs = filter.shown.join(", ");
+    let total: usize = passed.values().sum();
+    if total == 0 {
+        return format!("the folder holds no file matching {globs} (none to pass over)");
+    }
+    let mut by_count: Vec<(&String, &usize)> = passed.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let kinds: Vec<String> = by_count.iter().take(5).map(|(e, n)| format!("{n} {e}")).collect();
+    let more = if by_count.len() > 5 { ", ..." } else { "" };
+    let example = by_count[0].0.trim_start_matches('.');
+    let hint = if example.is_empty() || example.contains(' ') {
+        "choose files with --glob".to_owned()
+    } else {
+        format!("choose files with --glob, e.g. --glob '*.{example}'")
+    };
+    format!(
+        "no file matches {globs}; passed over {total} file{} ({}{more}): {hint}",
+        if total == 1 { "" } else { "s" },
+        kinds.join(", ")
+    )
+}
+
+/// A file's extension for the passed-over counts: `.h`, `.tar.gz`-like
+/// pairs for compressed names, or `(no extension)`.
+fn extension(rel: &Path) -> String {
+    let name = rel.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').skip(1).collect();
+    match parts.as_slice() {
+        [] => "(no extension)".to_owned(),
+        [.., a, b] if matches!(*b, "gz" | "zst" | "bz2" | "xz") => format!(".{a}.{b}"),
+        [.., b] => format!(".{b}"),
+    }
+}
+
+/// The path and depth an error carries, if any.
+fn where_of(err: &ignore::Error) -> (Option<&Path>, Option<usize>) {
+    match err {
+        ignore::Error::WithPath { path, err } => (Some(path.as_path()), where_of(err).1),
+        ignore::Error::WithDepth { depth, err } => (where_of(err).0, Some(*depth)),
+        ignore::Error::WithLineNumber { err, .. } => where_of(err),
+        ignore::Error::Loop { child, .. } => (Some(child.as_path()), None),
+        _ => (None, None),
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+/// The I/O error's message, without the path the skip names already.
+fn io_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::Io(e) => e.to_string(),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => io_message(err),
+        other => other.to_string(),
+    }
 }
 
 fn skip(path: &Path, reason: SkipReason) -> Skip {
@@ -65,7 +240,7 @@ mod tests {
         std::fs::write(root.join("b/skip.json"), "{}").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(root.join("b"), root.join("b/c/loop")).unwrap();
-        let got = walk(root);
+        let got = walk(root, &WalkOptions::default());
         let ids: Vec<_> = got.iter().filter_map(|r| r.as_ref().ok()).map(|(_, id)| id).collect();
         assert_eq!(ids, ["a.txt", "b/c/z.txt"]);
         #[cfg(unix)]
@@ -74,5 +249,46 @@ mod tests {
             assert_eq!(skips.len(), 1);
             assert_eq!(skips[0].reason, SkipReason::SymlinkLoop);
         }
+    }
+
+    /// Globs, exclusions, `.gitignore`, hidden files, and a folder that
+    /// gives nothing: each file's fate worked out by hand.
+    #[test]
+    fn globs_ignore_files_and_hidden_files_choose_what_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in ["a.txt", "B.TXT", "c.txt.gz", "d.h", "e.c", "src/f.c", "src/g.h", "gen/h.c"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        std::fs::write(root.join(".hidden.txt"), "x").unwrap();
+        std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+        let ids = |opts: &WalkOptions| -> Vec<String> {
+            walk(root, opts).into_iter().filter_map(Result::ok).map(|(_, id)| id).collect()
+        };
+        let globs = |g: &[&str]| WalkOptions {
+            globs: g.iter().map(|s| (*s).to_owned()).collect(),
+            ..WalkOptions::default()
+        };
+        // Default: .txt in any case and compressed .txt; hidden and
+        // ignored ones left out.
+        assert_eq!(ids(&WalkOptions::default()), ["B.TXT", "a.txt", "c.txt.gz"]);
+        assert_eq!(ids(&globs(&["*.c", "*.h"])), ["d.h", "e.c", "src/f.c", "src/g.h"]);
+        assert_eq!(ids(&globs(&["*.c", "!src/*"])), ["e.c"]);
+        let all = WalkOptions { ignore_files: false, hidden: true, ..globs(&["*.c", "*.txt"]) };
+        assert_eq!(ids(&all), [".hidden.txt", "a.txt", "e.c", "gen/h.c", "src/f.c"]);
+        // Nothing taken: one skip that says what was passed over.
+        let got = walk(&root.join("src"), &WalkOptions::default());
+        assert_eq!(got.len(), 1);
+        let skip = got[0].as_ref().unwrap_err();
+        let SkipReason::NoFileMatched(m) = &skip.reason else { panic!("{skip:?}") };
+        assert_eq!(
+            m,
+            "no file matches *.txt, *.txt.gz, *.txt.zst; passed over 2 files (1 .c, 1 .h): \
+             choose files with --glob, e.g. --glob '*.c'"
+        );
+        let bad = walk(root, &globs(&["a[b"]));
+        assert!(matches!(&bad[0], Err(s) if s.to_string().contains("--glob \"a[b\"")), "{bad:?}");
     }
 }

@@ -18,14 +18,17 @@ use std::sync::Arc;
 
 use crate::error::{Skip, SkipReason};
 
-pub use dir::walk;
+pub use dir::{DEFAULT_GLOBS, WalkOptions, walk};
 
 /// One input given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// A file or folder. Folders are walked recursively for `.txt` files;
-    /// files ending in `.txt` are one document each; any other file is read
-    /// as JSON Lines, decompressed if it ends in `.gz` or `.zst`.
+    /// A file or folder. Folders are walked recursively for the files
+    /// [`WalkOptions`] take (default `.txt`, `.txt.gz`, `.txt.zst`), each one
+    /// document, except `.jsonl` and `.ndjson` files, read as JSON Lines;
+    /// a file named here ending in `.txt` (`.txt.gz`, `.txt.zst`) is one
+    /// document, any other is read as JSON Lines. Names ending in `.gz` or
+    /// `.zst` are decompressed.
     Path(PathBuf),
     /// JSON Lines on standard input (`-`).
     Stdin,
@@ -79,6 +82,12 @@ pub fn check_inputs(inputs: &[Input]) -> crate::Result<()> {
     Ok(())
 }
 
+/// Checks the globs of `walk` (what [`walk`] would otherwise report as a
+/// skip of each folder): the message names the glob that does not parse.
+pub fn check_walk(walk: &WalkOptions) -> Result<(), String> {
+    dir::Filter::new(walk).map(|_| ())
+}
+
 /// Default of [`SourceOptions::max_record_bytes`]: 64 MB, far above any
 /// real document, far below what a batch of the pipeline can hold.
 pub const DEFAULT_MAX_RECORD_BYTES: u64 = 64_000_000;
@@ -96,6 +105,8 @@ pub struct SourceOptions {
     /// as the limit is passed, without being held in memory, and reading
     /// goes on at the next line. At most `u32::MAX`.
     pub max_record_bytes: u64,
+    /// How folders are walked (`--glob`, `--no-ignore`, `--hidden`).
+    pub walk: WalkOptions,
 }
 
 impl Default for SourceOptions {
@@ -104,6 +115,7 @@ impl Default for SourceOptions {
             id_field: "id".into(),
             text_field: "text".into(),
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            walk: WalkOptions::default(),
         }
     }
 }
@@ -268,7 +280,7 @@ impl Reader {
         for input in inputs {
             match input {
                 Input::Stdin => units.push(Unit::Stdin),
-                Input::Path(p) => expand(p, &mut units),
+                Input::Path(p) => expand(p, &opts.walk, &mut units),
                 Input::Spooled { name, path } => units.push(if is_txt(Path::new(name)) {
                     Unit::Text { path: path.clone(), name: name.clone(), id: name.clone() }
                 } else {
@@ -282,7 +294,7 @@ impl Reader {
     }
 }
 
-fn expand(path: &Path, units: &mut Vec<Unit>) {
+fn expand(path: &Path, walk_opts: &WalkOptions, units: &mut Vec<Unit>) {
     let name = path.display().to_string();
     match std::fs::metadata(path) {
         Err(e) => units.push(Unit::Failed(Skip {
@@ -291,8 +303,11 @@ fn expand(path: &Path, units: &mut Vec<Unit>) {
             reason: SkipReason::Unreadable(e.to_string()),
         })),
         Ok(m) if m.is_dir() => {
-            for entry in walk(path) {
+            for entry in walk(path, walk_opts) {
                 units.push(match entry {
+                    Ok((file, _)) if is_jsonl_name(&file) => {
+                        Unit::Jsonl { name: file.display().to_string(), path: file }
+                    }
                     Ok((file, id)) => {
                         Unit::Text { name: file.display().to_string(), path: file, id }
                     }
@@ -310,8 +325,24 @@ fn expand(path: &Path, units: &mut Vec<Unit>) {
     }
 }
 
+/// Whether a file so named is one text document: `.txt`, or `.txt.gz` or
+/// `.txt.zst` (decompressed).
 fn is_txt(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+    let name =
+        path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    [".txt", ".txt.gz", ".txt.gzip", ".txt.zst", ".txt.zstd"].iter().any(|e| name.ends_with(e))
+}
+
+/// Whether a file found in a folder is JSON Lines (`.jsonl`, `.ndjson`,
+/// compressed or not) rather than one document.
+fn is_jsonl_name(path: &Path) -> bool {
+    let name =
+        path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let base = [".gz", ".gzip", ".zst", ".zstd"]
+        .iter()
+        .find_map(|e| name.strip_suffix(e))
+        .unwrap_or(&name);
+    base.ends_with(".jsonl") || base.ends_with(".ndjson")
 }
 
 /// The compression a name's extension announces.
@@ -557,11 +588,13 @@ fn read_text(path: &Path, name: String, id: String, limit: usize) -> Result<RawR
     };
     let mut bytes = Vec::new();
     let read = File::open(path).and_then(|f| {
-        if f.metadata()?.len() > limit as u64 {
+        if compression(&name).is_none() && f.metadata()?.len() > limit as u64 {
             return Ok(false);
         }
-        // The file may grow while it is read: never take more than allowed.
-        f.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+        // The file may grow while it is read (or decompress to far more):
+        // never take more than allowed.
+        let mut r = open_lines(path, &name)?;
+        r.by_ref().take(limit as u64 + 1).read_to_end(&mut bytes)?;
         Ok(bytes.len() <= limit)
     });
     match read {
@@ -586,6 +619,56 @@ mod tests {
             line: Some(7),
             kind: RawKind::JsonLine,
             bytes: bytes.to_vec(),
+        }
+    }
+
+    /// Dotted names reach into nested objects; a key of that very name
+    /// wins; every value found is where `text_value_range` says.
+    #[test]
+    fn dotted_fields_reach_into_nested_objects() {
+        let o = SourceOptions {
+            text_field: "content.text".into(),
+            id_field: "meta.id".into(),
+            ..SourceOptions::default()
+        };
+        // A line, and its (id, text) or the start of its skip.
+        type Case<'a> = (&'a [u8], Result<(&'a str, &'a str), &'a str>);
+        let cases: [Case<'_>; 7] = [
+            (br#"{"content": {"lang": "nl", "text": "a b"}, "meta": {"id": 7}}"#, Ok(("7", "a b"))),
+            (
+                br#"{"content.text": "lit", "content": {"text": "no"}, "meta": {"id": "x"}}"#,
+                Ok(("x", "lit")),
+            ),
+            (
+                br#"{"content": {"text": "\u00e9 \"q\""}, "meta": {"id": null}}"#,
+                Ok(("f.jsonl:7", "\u{e9} \"q\"")),
+            ),
+            (
+                br#"{"content": {"text": "one"}, "content": {"text": "last"}}"#,
+                Ok(("f.jsonl:7", "last")),
+            ),
+            (
+                br#"{"content": {"text": 5}}"#,
+                Err("f.jsonl:7: the \"content.text\" field is not a string"),
+            ),
+            (br#"{"content": "flat", "text": "t"}"#, Err("f.jsonl:7: no \"content.text\" field")),
+            (br#"{"content": {"text": "a"}} trailing"#, Err("f.jsonl:7: malformed JSON")),
+        ];
+        for (line, want) in cases {
+            let got = raw(line).parse(&o);
+            match want {
+                Ok((id, text)) => {
+                    let d = got.unwrap();
+                    assert_eq!((d.id.as_str(), d.text.as_str()), (id, text));
+                    let r = raw(line).text_value_range(&o).unwrap();
+                    let value: String = serde_json::from_slice(&line[r]).unwrap();
+                    assert_eq!(value, text);
+                }
+                Err(start) => {
+                    let e = got.unwrap_err().to_string();
+                    assert!(e.starts_with(start), "{e}");
+                }
+            }
         }
     }
 

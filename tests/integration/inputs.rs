@@ -229,3 +229,106 @@ fn bom_in_text_file_is_stripped() {
     let r = report(&["scan", folder.to_str().unwrap(), "--no-passages"]);
     assert_eq!(r["stats"]["bytes"], A.len());
 }
+
+/// Issue 16 (folders): a folder of source files gives a skip naming what
+/// the filter passed over and the run fails, instead of "read 0 records";
+/// `--glob` takes them; `!` leaves some out; `.gitignore` is respected
+/// unless `--no-ignore`; `.txt.gz` is text, in a folder and named alone.
+#[test]
+fn folders_are_read_by_glob_and_say_what_they_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    let b = "een heel ander bericht over het weer van morgen met regen en wind uit het westen";
+    for (name, text) in [("a.h", A), ("lib/b.h", b), ("gen/c.h", A), ("d.c", "int x;")] {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+    let tree = root.to_str().unwrap();
+    let out = neardup().args(["scan", tree, "--no-timing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "no file matches *.txt, *.txt.gz, *.txt.zst; passed over 3 files (2 .h, 1 .c): \
+             choose files with --glob, e.g. --glob '*.h'"
+        ),
+        "{err}"
+    );
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["passages", tree];
+        args.extend_from_slice(extra);
+        let r = report(&args);
+        let mut ids: Vec<String> = Vec::new();
+        for p in r["passages"].as_array().unwrap() {
+            for o in p["occurrences"].as_array().unwrap() {
+                ids.push(o["doc"].as_str().unwrap().to_owned());
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    // a.h and gen/c.h share the whole text; gen/ is ignored unless asked.
+    let r = report(&["scan", tree, "--glob", "*.h", "--no-passages"]);
+    assert_eq!(r["stats"]["documents"], 2);
+    assert_eq!(ids(&["--glob", "*.h", "--no-ignore", "--min-passage", "10"]), ["a.h", "gen/c.h"]);
+    let r = report(&["scan", tree, "--glob", "*.h", "--glob", "*.c", "--glob", "!lib/*"]);
+    assert_eq!(r["stats"]["documents"], 2); // a.h, d.c
+    // A bad glob is a usage error.
+    neardup().args(["scan", tree, "--glob", "a["]).assert().code(2);
+    // Compressed text: one document each, in a folder or named.
+    let gz = dir.path().join("gz");
+    std::fs::create_dir_all(&gz).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(A.as_bytes()).unwrap();
+    let bytes = enc.finish().unwrap();
+    std::fs::write(gz.join("x.txt.gz"), &bytes).unwrap();
+    std::fs::write(gz.join("y.TXT.GZ"), &bytes).unwrap();
+    let named = gz.join("x.txt.gz");
+    let r = report(&["scan", gz.to_str().unwrap(), named.to_str().unwrap(), "--no-passages"]);
+    assert_eq!(r["stats"]["documents"], 3);
+    assert_eq!(r["stats"]["bytes"], 3 * A.len());
+    assert_eq!(clusters(&r).len(), 1);
+    assert_eq!(clusters(&r)[0].len(), 3);
+}
+
+/// Issue 16 (nested fields): `--text-field content.text --id-field
+/// meta.id` read nested JSON; dedup with --strip-repeats rewrites the
+/// nested text in place, every other byte of the line as it was.
+#[test]
+fn nested_fields_are_read_and_rewritten_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let twice = format!("{A}. {A}.");
+    let rec = |id: u32, text: &str| {
+        serde_json::json!({"meta": {"id": id, "src": "x"}, "content": {"text": text, "lang": "nl"}})
+            .to_string()
+    };
+    let input = [rec(1, &twice), rec(2, "iets heel anders dan de rest van de tekst")].join("\n");
+    let f = write(dir.path(), "n.jsonl", input.as_bytes());
+    let nested = ["--text-field", "content.text", "--id-field", "meta.id"];
+    let mut args = vec!["passages", f.as_str(), "--min-passage", "10"];
+    args.extend_from_slice(&nested);
+    let r = report(&args);
+    assert_eq!(r["stats"]["documents"], 2);
+    let p = &r["passages"][0];
+    assert_eq!(p["occurrences"][0]["doc"], "1");
+    let out = dir.path().join("out.jsonl");
+    neardup()
+        .args(["dedup", &f, "--strip-repeats", "--min-passage", "10", "-o"])
+        .arg(&out)
+        .args(nested)
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&out).unwrap();
+    let first: serde_json::Value = serde_json::from_str(written.lines().next().unwrap()).unwrap();
+    let text = first["content"]["text"].as_str().unwrap();
+    assert!(text.len() < twice.len() && text.starts_with(A), "{text}");
+    assert_eq!(first["meta"]["src"], "x");
+    assert_eq!(first["content"]["lang"], "nl");
+    assert_eq!(
+        written.lines().nth(1).unwrap(),
+        rec(2, "iets heel anders dan de rest van de tekst")
+    );
+}
