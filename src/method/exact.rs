@@ -41,7 +41,7 @@ impl Deferred {
     /// `Some(None)`: rejected) if a bucket's walk compared them (one led
     /// there before the other came), so that leader clustering's second
     /// hops do not compare them again; `None` if none did.
-    pub(crate) fn known(&self, a: DocId, b: DocId) -> Option<Option<f64>> {
+    fn known(&self, a: DocId, b: DocId) -> Option<Option<f64>> {
         let (of_a, of_b) = (self.of_doc.get(&a.0)?, self.of_doc.get(&b.0)?);
         for &(bucket, pa) in of_a {
             let Some(&(_, pb)) = of_b.iter().find(|x| x.0 == bucket) else { continue };
@@ -54,12 +54,12 @@ impl Deferred {
     }
 
     /// The exact Jaccard of `a` and `b` if both sets are kept.
-    pub(crate) fn jaccard(&self, a: DocId, b: DocId) -> Option<f64> {
+    fn jaccard(&self, a: DocId, b: DocId) -> Option<f64> {
         Some(verify::exact_jaccard(self.sets.get(&a.0)?, self.sets.get(&b.0)?))
     }
 
     /// The other members of the buckets `d` is in.
-    pub(crate) fn co_members(&self, d: DocId) -> Vec<DocId> {
+    fn co_members(&self, d: DocId) -> Vec<DocId> {
         let Some(buckets) = self.of_doc.get(&d.0) else { return Vec::new() };
         buckets
             .iter()
@@ -67,6 +67,55 @@ impl Deferred {
             .filter(|&&m| m != d.0)
             .map(|&m| DocId(m))
             .collect()
+    }
+}
+
+/// What a method that checks pairs by their exact Jaccard keeps: the
+/// threshold, whether pairs already joined are skipped (connected
+/// components), and the deferred buckets' sets once the check is done.
+#[derive(Debug)]
+pub(crate) struct Exact {
+    pub(crate) threshold: f64,
+    pub(crate) skip_joined: bool,
+    deferred: OnceLock<Deferred>,
+}
+
+impl Exact {
+    /// The rules of `cfg`'s threshold and clustering.
+    pub(crate) fn new(cfg: &crate::config::Config) -> Exact {
+        Exact {
+            threshold: cfg.threshold,
+            skip_joined: cfg.clustering == crate::cluster::Clustering::Components,
+            deferred: OnceLock::new(),
+        }
+    }
+
+    /// A check that starts from `accepted` among `documents`, with the
+    /// `deferred` buckets to compare at the end.
+    pub(crate) fn check(
+        &self,
+        accepted: Vec<VerifiedPair>,
+        documents: usize,
+        deferred: Vec<Vec<u32>>,
+    ) -> ExactCheck<'_> {
+        ExactCheck::new(self, accepted, documents, deferred)
+    }
+
+    /// The verdict on `a` and `b` (`Some(Some(jaccard))`: near-duplicates)
+    /// if both are members of deferred buckets, whose sets are kept; `None`
+    /// if not (or before the check is done).
+    pub(crate) fn deferred_verdict(&self, a: DocId, b: DocId) -> Option<Option<f64>> {
+        let deferred = self.deferred.get()?;
+        if let Some(verdict) = deferred.known(a, b) {
+            return Some(verdict);
+        }
+        let j = deferred.jaccard(a, b)?;
+        Some((j >= self.threshold).then_some(j))
+    }
+
+    /// The other members of the deferred buckets `d` is in.
+    pub(crate) fn co_members(&self, d: DocId) -> Vec<DocId> {
+        self.deferred.get().map(|s| s.co_members(d)).unwrap_or_default()
     }
 }
 
@@ -101,12 +150,9 @@ pub(crate) struct ExactCheck<'a> {
 }
 
 impl<'a> ExactCheck<'a> {
-    /// A check at `threshold` that starts from `accepted` among
-    /// `documents`, with the `deferred` buckets to compare at the end.
-    pub(crate) fn new(
-        threshold: f64,
-        skip_joined: bool,
-        keep: &'a OnceLock<Deferred>,
+    /// See [`Exact::check`].
+    fn new(
+        rules: &'a Exact,
         accepted: Vec<VerifiedPair>,
         documents: usize,
         deferred: Vec<Vec<u32>>,
@@ -116,10 +162,10 @@ impl<'a> ExactCheck<'a> {
             joined.union(p.a.0, p.b.0);
         }
         ExactCheck {
-            threshold,
-            skip_joined,
+            threshold: rules.threshold,
+            skip_joined: rules.skip_joined,
             admit: Box::new(|_, _| true),
-            keep,
+            keep: &rules.deferred,
             accepted,
             joined,
             checked: 0,

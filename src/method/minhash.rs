@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use std::path::Path;
 
-use super::exact::{Deferred, ExactCheck};
+use super::exact::Exact;
 use super::{
     Column, MethodPairs, PairInput, Shingled, SimilarityMethod, column, column_mut, shingles_hash,
 };
@@ -25,17 +25,14 @@ pub struct MinHashMethod {
     hasher: MinHasher,
     lsh: LshParams,
     num_perm: usize,
-    threshold: f64,
     exact: bool,
-    /// Skip exact checks of pairs already joined by accepted pairs (they
-    /// cannot change a connected component, but may decide a leader's
-    /// member).
-    skip_joined: bool,
-    /// The shingle sets the exact check kept for deferred buckets
-    /// ([`lsh::Candidates::deferred`]), set once it is done: leader
-    /// clustering's second hops among those documents are then decided
-    /// by their exact Jaccard ([`SimilarityMethod::certain`]).
-    deferred_sets: std::sync::OnceLock<Deferred>,
+    /// The threshold, whether pairs already joined are skipped (they cannot
+    /// change a connected component, but may decide a leader's member),
+    /// and the shingle sets the exact check kept for deferred buckets
+    /// ([`lsh::Candidates::deferred`]): leader clustering's second hops
+    /// among those documents are decided by their exact Jaccard
+    /// ([`SimilarityMethod::certain`]).
+    rules: Exact,
 }
 
 /// What MinHash keeps per document.
@@ -59,10 +56,9 @@ impl MinHashMethod {
             hasher: MinHasher::new(cfg.num_perm, cfg.seed, cfg.variant),
             lsh: cfg.lsh_params(),
             num_perm: cfg.num_perm,
-            threshold: cfg.threshold,
+
             exact: cfg.exact_verify,
-            skip_joined: cfg.clustering == crate::cluster::Clustering::Components,
-            deferred_sets: std::sync::OnceLock::new(),
+            rules: Exact::new(cfg),
         }
     }
 }
@@ -126,7 +122,7 @@ impl SimilarityMethod for MinHashMethod {
             signatures: &signatures,
             shingle_counts: &counts,
             short_sets: &short_sets,
-            threshold: self.threshold,
+            threshold: self.rules.threshold,
             exact: self.exact,
         };
         let content: Vec<u64> = docs.par_iter().map(content_key).collect();
@@ -134,7 +130,7 @@ impl SimilarityMethod for MinHashMethod {
             signatures: &signatures,
             content: &content,
             link: |a, b| evidence.link(a, b),
-            threshold: self.threshold,
+            threshold: self.rules.threshold,
             rank: input.rank,
             defer: self.exact,
         };
@@ -154,13 +150,8 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn certain(&self, sketches: &dyn Column, a: DocId, b: DocId) -> Option<f64> {
-        if let Some(deferred) = self.deferred_sets.get() {
-            if let Some(verdict) = deferred.known(a, b) {
-                return verdict;
-            }
-            if let Some(j) = deferred.jaccard(a, b) {
-                return (j >= self.threshold).then_some(j);
-            }
+        if let Some(verdict) = self.rules.deferred_verdict(a, b) {
+            return verdict;
         }
         let docs: &[MinHashSketch] = column(sketches);
         let (x, y) = (&docs[a.index()], &docs[b.index()]);
@@ -168,7 +159,7 @@ impl SimilarityMethod for MinHashMethod {
             signatures: &[&x.signature[..], &y.signature[..]],
             shingle_counts: &[x.shingles, y.shingles],
             short_sets: &[x.short_set.as_deref(), y.short_set.as_deref()],
-            threshold: self.threshold,
+            threshold: self.rules.threshold,
             exact: self.exact,
         };
         match evidence.verdict(DocId(0), DocId(1)) {
@@ -178,7 +169,7 @@ impl SimilarityMethod for MinHashMethod {
     }
 
     fn co_members(&self, d: DocId) -> Vec<DocId> {
-        self.deferred_sets.get().map(|s| s.co_members(d)).unwrap_or_default()
+        self.rules.co_members(d)
     }
 
     fn describe(&self, _column: &dyn Column, _a: DocId, _b: DocId, score: f64, pair: &mut Pair) {
@@ -226,14 +217,7 @@ impl MinHashMethod {
         members.par_sort_unstable();
         members.dedup();
         uncertain.extend(members.iter().map(|&d| (d, d)));
-        let mut check = Box::new(ExactCheck::new(
-            self.threshold,
-            self.skip_joined,
-            &self.deferred_sets,
-            accepted,
-            input.documents,
-            deferred,
-        ));
+        let mut check = Box::new(self.rules.check(accepted, input.documents, deferred));
         if uncertain.is_empty() {
             return MethodPairs::Done(check.take_sorted());
         }

@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use super::exact::{Deferred, ExactCheck};
+use super::exact::{Exact, ExactCheck};
 use super::{
     Column, MethodPairs, PairCheck, PairInput, ScoredPair, Shingled, SimilarityMethod, column,
     column_mut, shingles_hash,
@@ -47,13 +47,11 @@ use crate::verify::VerifiedPair;
 pub struct SimHashMethod {
     k: u32,
     tfidf: bool,
-    threshold: f64,
     /// Every pair within the distance decided by its exact Jaccard.
     exact: bool,
-    /// Connected components: pairs already joined are not checked.
-    skip_joined: bool,
-    /// The deferred buckets' sets, once the exact check is done.
-    deferred_sets: OnceLock<Deferred>,
+    /// The threshold, whether pairs already joined are skipped
+    /// (components), and the deferred buckets' sets once checked.
+    rules: Exact,
     /// What the exact check decided, for leader clustering's second hops.
     decided: OnceLock<Decided>,
 }
@@ -86,10 +84,8 @@ impl SimHashMethod {
         SimHashMethod {
             k: cfg.hamming_bits(),
             tfidf: cfg.weighting == Weighting::TfIdf,
-            threshold: cfg.threshold,
             exact: cfg.exact_verify,
-            skip_joined: cfg.clustering == crate::cluster::Clustering::Components,
-            deferred_sets: OnceLock::new(),
+            rules: Exact::new(cfg),
             decided: OnceLock::new(),
         }
     }
@@ -195,15 +191,7 @@ impl SimHashMethod {
         let deferred_members: Vec<u32> = deferred.iter().flatten().copied().collect();
         pairs.extend(deferred_members.iter().map(|&d| (d, d)));
         pairs.sort_unstable_by_key(|&(a, b)| (b, a));
-        let check = ExactCheck::new(
-            self.threshold,
-            self.skip_joined,
-            &self.deferred_sets,
-            accepted,
-            input.documents,
-            deferred,
-        )
-        .admitting({
+        let check = self.rules.check(accepted, input.documents, deferred).admitting({
             // A bucket's pair must be within the distance, as the others.
             let fp: HashMap<u32, u64> =
                 deferred_members.iter().map(|&d| (d, sk[d as usize].fingerprint)).collect();
@@ -325,19 +313,14 @@ impl SimilarityMethod for SimHashMethod {
         if d > self.k {
             return None;
         }
-        if let Some(deferred) = self.deferred_sets.get() {
-            if let Some(verdict) = deferred.known(a, b) {
-                return verdict;
-            }
-            if let Some(j) = deferred.jaccard(a, b) {
-                return (j >= self.threshold).then_some(j);
-            }
+        if let Some(verdict) = self.rules.deferred_verdict(a, b) {
+            return verdict;
         }
         decided.accepted.get(&(x.min(y), x.max(y))).copied()
     }
 
     fn co_members(&self, d: DocId) -> Vec<DocId> {
-        self.deferred_sets.get().map(|s| s.co_members(d)).unwrap_or_default()
+        self.rules.co_members(d)
     }
 
     fn score_similarity(&self, score: f64) -> f64 {
