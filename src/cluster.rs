@@ -122,18 +122,43 @@ impl Clustering {
 }
 
 /// The keep priority `order` reordered for star clustering: documents with
-/// more pairs first (each pair `(a, b)` counts for both), equal counts in
-/// `order` (a stable sort). Static counts, as in Aslam, Pelekhov and Rus's
-/// star clustering: a document keeps its place when its neighbours are
-/// taken.
-pub fn star_order(order: &[DocId], pairs: &[(DocId, DocId)]) -> Vec<DocId> {
-    let mut degree = vec![0u32; order.len()];
-    for &(a, b) in pairs {
-        degree[a.index()] += 1;
-        degree[b.index()] += 1;
+/// more near-duplicates first, equal counts in `order` (a stable sort).
+/// Static counts, as in Aslam, Pelekhov and Rus's star clustering: a
+/// document keeps its place when its neighbours are taken.
+///
+/// The counts come from `pairs` (each pair `(a, b)` counts for both) with
+/// documents of equal content as one: `same(d)` is the first document with
+/// exactly `d`'s shingles (itself if none), and a pair between two such
+/// groups stands for every pair of their members, as a method that
+/// collapses copies gives only one of them. So a document next to one with
+/// three copies counts four near-duplicates, and each copy counts its
+/// group's neighbours and the other copies.
+pub fn star_order(
+    order: &[DocId],
+    pairs: &[(DocId, DocId)],
+    same: impl Fn(DocId) -> DocId,
+) -> Vec<DocId> {
+    let n = order.len();
+    let group: Vec<usize> = (0..n).map(|d| same(DocId(d as u32)).index()).collect();
+    let mut size = vec![0u64; n];
+    for &g in &group {
+        size[g] += 1;
+    }
+    let mut links: Vec<(usize, usize)> = pairs
+        .iter()
+        .map(|&(a, b)| (group[a.index()], group[b.index()]))
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (x.min(y), x.max(y)))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    let mut count: Vec<u64> = size.iter().map(|&s| s.saturating_sub(1)).collect();
+    for (x, y) in links {
+        count[x] += size[y];
+        count[y] += size[x];
     }
     let mut out = order.to_vec();
-    out.sort_by_key(|d| std::cmp::Reverse(degree[d.index()]));
+    out.sort_by_key(|d| std::cmp::Reverse(count[group[d.index()]]));
     out
 }
 
@@ -329,9 +354,9 @@ mod tests {
         let d = |i: u32| DocId(i);
         let pairs = [(d(0), d(2)), (d(1), d(2)), (d(2), d(3)), (d(0), d(3))];
         let order = [d(4), d(3), d(2), d(1), d(0)];
-        assert_eq!(star_order(&order, &pairs), [d(2), d(3), d(0), d(1), d(4)]);
+        assert_eq!(star_order(&order, &pairs, |x| x), [d(2), d(3), d(0), d(1), d(4)]);
         let order = [d(0), d(1), d(2), d(3), d(4)];
-        assert_eq!(star_order(&order, &pairs), [d(2), d(0), d(3), d(1), d(4)]);
+        assert_eq!(star_order(&order, &pairs, |x| x), [d(2), d(0), d(3), d(1), d(4)]);
     }
     use proptest::prelude::*;
 

@@ -274,9 +274,9 @@ pub enum ClusterArg {
 /// Options shared by all subcommands.
 #[derive(Debug, ClapArgs)]
 pub struct Common {
-    /// Inputs: folders of .txt files, .txt files, JSON Lines files (.jsonl,
-    /// .gz, .zst; any file not ending in .txt is read as JSON Lines), or -
-    /// for JSON Lines on stdin.
+    /// Inputs: folders (their .txt files, or those --glob takes), .txt files
+    /// (.txt.gz and .txt.zst decompressed), JSON Lines files (any other
+    /// file, .gz and .zst decompressed), or - for JSON Lines on stdin.
     #[arg(value_name = "PATH", required = true)]
     pub inputs: Vec<String>,
 
@@ -390,8 +390,9 @@ pub struct Common {
     pub keep: KeepArg,
 
     /// How near-duplicate pairs become clusters. star: documents are taken
-    /// by how many near-duplicates they have (most first; equal numbers in
-    /// --keep order), and each one not yet in a cluster keeps its
+    /// by how many near-duplicates were found for them (most first; equal
+    /// numbers in --keep order; inside a large bucket of near-copies only
+    /// the pairs to its leaders are found, so the counts there are lower), and each one not yet in a cluster keeps its
     /// near-duplicates not yet in one, so every document dedup removes is
     /// within --threshold of the one kept in its place, and that one is
     /// the centre of its cluster (a page, not one of its variants). leader:
@@ -418,17 +419,18 @@ pub struct Common {
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
 
-    /// Folders: which files to read, by a glob on the path inside the
-    /// folder (a glob without / matches at any depth; repeatable; !GLOB
-    /// leaves out what it matches). Default: *.txt, *.txt.gz, *.txt.zst
-    /// (any case). Every file taken is one document (.gz and .zst
-    /// decompressed), except .jsonl and .ndjson files, read as JSON Lines.
+    /// Folders: which files to read (repeatable; !GLOB leaves out what it
+    /// matches). A glob without / matches file names at any depth (*.h);
+    /// one with / the path inside the folder, where * stays in one folder
+    /// and ** crosses them (src/**/*.c). Default: *.txt (any case). Every
+    /// file taken is one document (.gz and .zst decompressed), except
+    /// .jsonl and .ndjson files, read as JSON Lines.
     #[arg(long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
 
-    /// Folders: also read files that .gitignore, .ignore or
-    /// .git/info/exclude leave out (respected by default, as ripgrep does,
-    /// in a git repository or not).
+    /// Folders: also read files that ignore files leave out. By default
+    /// they are respected as ripgrep respects them: .ignore anywhere,
+    /// .gitignore and .git/info/exclude inside a git repository.
     #[arg(long)]
     pub no_ignore: bool,
 

@@ -214,6 +214,15 @@ pub trait SimilarityMethod: Sync {
         Vec::new()
     }
 
+    /// The first document with exactly `d`'s shingles (`d` itself if none
+    /// before it), when the method collapsed equal content and gave pairs
+    /// to one document of it only; `None` if it did not (or does not know).
+    /// Star clustering counts such documents as one
+    /// ([`crate::cluster::star_order`]).
+    fn same_content(&self, _d: DocId) -> Option<DocId> {
+        None
+    }
+
     /// A verified pair's score (as [`ScoredPair::score`]) on the scale of
     /// [`SimilarityMethod::similarity`].
     fn score_similarity(&self, score: f64) -> f64 {

@@ -319,6 +319,11 @@ impl SimilarityMethod for SimHashMethod {
         decided.accepted.get(&(x.min(y), x.max(y))).copied()
     }
 
+    fn same_content(&self, d: DocId) -> Option<DocId> {
+        let first = *self.decided.get()?.same_as.get(d.index())?;
+        (first != NONE).then_some(DocId(first))
+    }
+
     fn co_members(&self, d: DocId) -> Vec<DocId> {
         self.rules.co_members(d)
     }

@@ -237,7 +237,12 @@ fn near_duplicates(report: &Report, report_flag: &str, o: &mut String) {
     }
     if let (Some(k), Some(w), Some(t)) = (p.hamming, &p.weighting, p.simhash_tables) {
         let exact = p.verify != "estimate";
+        let wanted = crate::simhash::hamming_for_threshold(p.threshold, exact);
         let auto = match (p.hamming_auto == Some(true), exact) {
+            (true, _) if wanted > k => format!(
+                " (auto: capped at the index's {k}; Jaccard {} asks for {wanted})",
+                p.threshold
+            ),
             (true, true) => format!(" (auto: 95 % of pairs at Jaccard {} within it)", p.threshold),
             (true, false) => format!(" (auto: expected at Jaccard {})", p.threshold),
             (false, _) => String::new(),

@@ -1,6 +1,6 @@
 //! A sorted, loop-safe recursive walk over a folder (ripgrep's `ignore`
 //! crate): `.gitignore`, `.ignore` and hidden files as ripgrep treats
-//! them, files chosen by globs (default `*.txt`, `*.txt.gz`, `*.txt.zst`).
+//! them, files chosen by globs (default `*.txt`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,13 +12,16 @@ use crate::error::{Skip, SkipReason};
 /// How folders are walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkOptions {
-    /// Globs a file's path (relative to the folder given, `/`-separated)
-    /// must match, any of them; one starting with `!` excludes what it
-    /// matches. Without a glob that includes, [`DEFAULT_GLOBS`]
-    /// (case-insensitive). A glob without `/` matches at any depth.
+    /// Globs a file must match, any of them; one starting with `!`
+    /// excludes what it matches. A glob without `/` matches the file's
+    /// name, at any depth; one with `/` the path relative to the folder
+    /// given (`/`-separated, a leading `/` ignored), where `*` stays within
+    /// one folder and `**` crosses them. Without a glob that includes,
+    /// [`DEFAULT_GLOBS`] (case-insensitive).
     pub globs: Vec<String>,
-    /// Whether `.gitignore`, `.ignore` and `.git/info/exclude` files are
-    /// respected (in a git repository or not), as ripgrep does.
+    /// Whether ignore files are respected as ripgrep respects them:
+    /// `.ignore` files anywhere, `.gitignore` and `.git/info/exclude` inside
+    /// a git repository.
     pub ignore_files: bool,
     /// Whether hidden files and folders (names starting with `.`) are
     /// walked.
@@ -31,13 +34,27 @@ impl Default for WalkOptions {
     }
 }
 
-/// The files a folder gives without `--glob`.
-pub const DEFAULT_GLOBS: [&str; 3] = ["*.txt", "*.txt.gz", "*.txt.zst"];
+/// The files a folder gives without `--glob` (a `.txt.gz` beside its
+/// `.txt` would be a second copy: compressed text is read when a glob or
+/// the command line names it).
+pub const DEFAULT_GLOBS: [&str; 1] = ["*.txt"];
+
+/// One set of globs: those on the name, those on the relative path.
+struct Globs {
+    name: GlobSet,
+    path: GlobSet,
+}
+
+impl Globs {
+    fn is_match(&self, rel: &Path) -> bool {
+        rel.file_name().is_some_and(|n| self.name.is_match(n)) || self.path.is_match(rel)
+    }
+}
 
 /// The compiled globs: what to take and what to leave.
 pub(crate) struct Filter {
-    include: GlobSet,
-    exclude: GlobSet,
+    include: Globs,
+    exclude: Globs,
     /// The including globs, for messages.
     shown: Vec<String>,
 }
@@ -46,34 +63,46 @@ impl Filter {
     /// The filter of `opts`, or an error naming the glob that does not
     /// parse.
     pub(crate) fn new(opts: &WalkOptions) -> Result<Filter, String> {
-        let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        // (name, path) builders for what to take and what to leave.
+        let mut sets: [(GlobSetBuilder, GlobSetBuilder); 2] =
+            std::array::from_fn(|_| (GlobSetBuilder::new(), GlobSetBuilder::new()));
         let mut shown = Vec::new();
-        let glob = |g: &str, insensitive: bool| {
-            GlobBuilder::new(g)
+        let add = |set: &mut (GlobSetBuilder, GlobSetBuilder), g: &str, insensitive: bool| {
+            let on_path = g.contains('/');
+            let pattern = g.strip_prefix('/').unwrap_or(g);
+            let glob = GlobBuilder::new(pattern)
                 .case_insensitive(insensitive)
-                .literal_separator(false)
+                .literal_separator(true)
                 .build()
-                .map_err(|e| format!("--glob {g:?}: {e}"))
+                .map_err(|e| format!("--glob {g:?}: {e}"))?;
+            if on_path {
+                set.1.add(glob)
+            } else {
+                set.0.add(glob)
+            };
+            Ok::<(), String>(())
         };
         for g in &opts.globs {
             match g.strip_prefix('!') {
-                Some(rest) => {
-                    exclude.add(glob(rest, false)?);
-                }
+                Some(rest) => add(&mut sets[1], rest, false)?,
                 None => {
-                    include.add(glob(g, false)?);
+                    add(&mut sets[0], g, false)?;
                     shown.push(g.clone());
                 }
             }
         }
         if shown.is_empty() {
             for g in DEFAULT_GLOBS {
-                include.add(glob(g, true)?);
+                add(&mut sets[0], g, true)?;
                 shown.push(g.to_owned());
             }
         }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| format!("--glob: {e}"));
-        Ok(Filter { include: build(include)?, exclude: build(exclude)?, shown })
+        let [take, leave] = sets;
+        let build = |(name, path): (GlobSetBuilder, GlobSetBuilder)| -> Result<Globs, String> {
+            let err = |e: globset::Error| format!("--glob: {e}");
+            Ok(Globs { name: name.build().map_err(err)?, path: path.build().map_err(err)? })
+        };
+        Ok(Filter { include: build(take)?, exclude: build(leave)?, shown })
     }
 
     /// Whether the file at `rel` (relative to the folder) is read.
@@ -107,7 +136,6 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Vec<Result<(PathBuf, String), Sk
         .git_exclude(opts.ignore_files)
         .git_global(false)
         .parents(opts.ignore_files)
-        .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
@@ -159,7 +187,10 @@ fn passed_over(filter: &Filter, passed: &BTreeMap<String, usize>) -> String {
     let globs = filter.shown.join(", ");
     let total: usize = passed.values().sum();
     if total == 0 {
-        return format!("the folder holds no file matching {globs} (none to pass over)");
+        return format!(
+            "no file matches {globs} and none was passed over (hidden files and those ignore \
+             files leave out are not counted: --hidden, --no-ignore)"
+        );
     }
     let mut by_count: Vec<(&String, &usize)> = passed.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -263,7 +294,11 @@ mod tests {
             std::fs::write(p, "x").unwrap();
         }
         std::fs::write(root.join(".hidden.txt"), "x").unwrap();
+        // A .gitignore counts in a git repository (a .git folder), as for
+        // ripgrep; an .ignore file anywhere.
         std::fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("src/.ignore"), "g.h\n").unwrap();
         let ids = |opts: &WalkOptions| -> Vec<String> {
             walk(root, opts).into_iter().filter_map(Result::ok).map(|(_, id)| id).collect()
         };
@@ -271,13 +306,18 @@ mod tests {
             globs: g.iter().map(|s| (*s).to_owned()).collect(),
             ..WalkOptions::default()
         };
-        // Default: .txt in any case and compressed .txt; hidden and
-        // ignored ones left out.
-        assert_eq!(ids(&WalkOptions::default()), ["B.TXT", "a.txt", "c.txt.gz"]);
-        assert_eq!(ids(&globs(&["*.c", "*.h"])), ["d.h", "e.c", "src/f.c", "src/g.h"]);
+        // Default: .txt in any case; hidden and ignored ones left out.
+        assert_eq!(ids(&WalkOptions::default()), ["B.TXT", "a.txt"]);
+        assert_eq!(ids(&globs(&["*.txt*"])), ["a.txt", "c.txt.gz"]);
+        assert_eq!(ids(&globs(&["*.c", "*.h"])), ["d.h", "e.c", "src/f.c"]);
         assert_eq!(ids(&globs(&["*.c", "!src/*"])), ["e.c"]);
+        // With a /, the path: * stays in one folder, ** crosses them.
+        assert_eq!(ids(&globs(&["/*.c"])), ["e.c"]);
+        assert_eq!(ids(&globs(&["**/*.c"])), ["e.c", "src/f.c"]);
         let all = WalkOptions { ignore_files: false, hidden: true, ..globs(&["*.c", "*.txt"]) };
         assert_eq!(ids(&all), [".hidden.txt", "a.txt", "e.c", "gen/h.c", "src/f.c"]);
+        let all = WalkOptions { ignore_files: false, ..globs(&["*.h"]) };
+        assert_eq!(ids(&all), ["d.h", "src/g.h"]);
         // Nothing taken: one skip that says what was passed over.
         let got = walk(&root.join("src"), &WalkOptions::default());
         assert_eq!(got.len(), 1);
@@ -285,8 +325,8 @@ mod tests {
         let SkipReason::NoFileMatched(m) = &skip.reason else { panic!("{skip:?}") };
         assert_eq!(
             m,
-            "no file matches *.txt, *.txt.gz, *.txt.zst; passed over 2 files (1 .c, 1 .h): \
-             choose files with --glob, e.g. --glob '*.c'"
+            "no file matches *.txt; passed over 1 file (1 .c): choose files with --glob, e.g. \
+             --glob '*.c'"
         );
         let bad = walk(root, &globs(&["a[b"]));
         assert!(matches!(&bad[0], Err(s) if s.to_string().contains("--glob \"a[b\"")), "{bad:?}");

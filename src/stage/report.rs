@@ -104,7 +104,10 @@ pub(crate) fn clusters(
             });
             let mut order = keep_order(cfg, sketches);
             if cfg.clustering == Clustering::Star {
-                order = cluster::star_order(&order, &found.pairs);
+                // Documents of equal content count as one (a method that
+                // collapses copies gives a pair to one of them only).
+                let same = |d: DocId| methods.iter().find_map(|m| m.same_content(d)).unwrap_or(d);
+                order = cluster::star_order(&order, &found.pairs, same);
             }
             let beyond = |l: DocId, d: DocId| {
                 let (a, b) = (l.min(d), l.max(d));

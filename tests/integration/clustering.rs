@@ -430,3 +430,27 @@ fn simhash_with_exact_verification_gives_its_naive_twin() {
         }
     }
 }
+
+/// Found in review: star counts with exact copies. X = w20..w219 is near
+/// i = w0..w199 (176 / 216 = 0.815) and Y = w40..w239 (0.815); i and Y are
+/// not near (156 / 236 = 0.66); i has three exact copies. So X has five
+/// near-duplicates (i, its copies, Y), i and each copy four, Y one: X leads
+/// and takes all six (the naive star). SimHash collapses the copies and
+/// gave a pair to one of them only, so i led and Y was left out.
+#[test]
+fn star_counts_treat_copies_as_the_near_duplicates_they_are() {
+    let (x, i, y) = (text(20, 220), text(0, 200), text(40, 240));
+    assert!((jaccard(&x, &i) - 176.0 / 216.0).abs() < 1e-12);
+    assert!((jaccard(&x, &y) - 176.0 / 216.0).abs() < 1e-12);
+    assert!((jaccard(&i, &y) - 156.0 / 236.0).abs() < 1e-12);
+    let docs = [("X", &x), ("i", &i), ("c1", &i), ("c2", &i), ("c3", &i), ("Y", &y)];
+    let lines: Vec<String> = docs.iter().map(|(id, t)| line(id, t)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "copies.jsonl", lines.join("\n").as_bytes());
+    for method in ["simhash", "minhash", "both"] {
+        let r = report(&["scan", &f, "--no-passages", "--method", method]);
+        assert_eq!(r["clusters"].as_array().unwrap().len(), 1, "{method}");
+        assert_eq!(r["clusters"][0]["representative"], "X", "{method}");
+        assert_eq!(as_sets(clusters(&r)), [["X", "Y", "c1", "c2", "c3", "i"]], "{method}");
+    }
+}
