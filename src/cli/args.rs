@@ -478,7 +478,8 @@ pub struct Common {
 
     /// Longest record read, in bytes (suffixes k, M, G: 64M = 64·10^6): a
     /// JSON line or .txt file over it is skipped as too_large without being
-    /// held in memory, and reading goes on at the next line. At most 4G.
+    /// held in memory (a compressed text file is decompressed up to the
+    /// limit first), and reading goes on at the next line. At most 4G.
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES", allow_hyphen_values = true)]
     pub max_doc_bytes: u64,
 
