@@ -119,6 +119,13 @@ impl Exact {
     }
 }
 
+/// Deferred buckets up to this size are compared pair by pair with leader
+/// and star clustering (at most 32,640 checks each), so star counts there
+/// are those of all pairs; larger ones by the leader walk
+/// ([`lsh::deferred_walk`]: one check per member and leader), whose pairs
+/// are the edges to the bucket's leaders.
+pub(crate) const ALL_PAIRS_BUCKET: usize = 256;
+
 /// A deferred bucket's accepted pairs and, with leader clustering, who
 /// led in its walk ([`lsh::deferred_walk`]).
 type Walked = (Vec<(DocId, DocId)>, Vec<bool>);
@@ -203,7 +210,21 @@ impl<'a> ExactCheck<'a> {
             .deferred
             .par_iter()
             .map(|members| {
-                if leaders {
+                if leaders && members.len() <= ALL_PAIRS_BUCKET {
+                    // Every pair: star clustering's counts are then those
+                    // of all pairs, and every verdict is known (each member
+                    // counts as having led).
+                    let mut pairs = Vec::new();
+                    for (i, &a) in members.iter().enumerate() {
+                        for &b in &members[i + 1..] {
+                            let (x, y) = (DocId(a.min(b)), DocId(a.max(b)));
+                            if accept(x, y) {
+                                pairs.push((x, y));
+                            }
+                        }
+                    }
+                    (pairs, vec![true; members.len()])
+                } else if leaders {
                     lsh::deferred_walk(members, accept)
                 } else {
                     (lsh::deferred_pairs(members, false, accept), Vec::new())

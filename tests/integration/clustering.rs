@@ -454,3 +454,60 @@ fn star_counts_treat_copies_as_the_near_duplicates_they_are() {
         assert_eq!(as_sets(clusters(&r)), [["X", "Y", "c1", "c2", "c3", "i"]], "{method}");
     }
 }
+
+/// Star clustering over all pairs, naively: documents by their number of
+/// near-duplicates (Jaccard >= 0.8 and `also`), most first, ties in input
+/// order; each not yet taken takes every near one not yet taken.
+fn naive_stars(texts: &[String], also: impl Fn(usize, usize) -> bool) -> Vec<Vec<String>> {
+    let n = texts.len();
+    let near: Vec<Vec<bool>> = (0..n)
+        .map(|a| {
+            (0..n).map(|b| a != b && also(a, b) && jaccard(&texts[a], &texts[b]) >= 0.8).collect()
+        })
+        .collect();
+    let degree: Vec<usize> = near.iter().map(|r| r.iter().filter(|&&x| x).count()).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&d| std::cmp::Reverse(degree[d]));
+    let mut taken = vec![false; n];
+    let mut out = Vec::new();
+    for l in order {
+        if taken[l] {
+            continue;
+        }
+        taken[l] = true;
+        let mut members = vec![format!("v{l:03}")];
+        for m in 0..n {
+            if !taken[m] && near[l][m] {
+                taken[m] = true;
+                members.push(format!("v{m:03}"));
+            }
+        }
+        if members.len() > 1 {
+            out.push(members);
+        }
+    }
+    as_sets(out)
+}
+
+/// Deferred buckets up to 256 members are compared pair by pair, so star
+/// clustering (the default) over them is the naive star over all pairs:
+/// near-copies with 1 to 7 words of their own (deferred by MinHash's LSH
+/// and, all within 15 bits, by SimHash's index) plus copies of every fifth.
+#[test]
+fn stars_over_small_deferred_buckets_are_the_naive_stars() {
+    for seed in [9u64, 4] {
+        let mut texts = near_copies(160, seed, |next| 1 + next(7));
+        let copies: Vec<String> = texts.iter().step_by(5).cloned().collect();
+        texts.extend(copies);
+        let fps: Vec<u64> = texts.iter().map(|t| fingerprint(t)).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> =
+            texts.iter().enumerate().map(|(v, t)| line(&format!("v{v:03}"), t)).collect();
+        let f = write(dir.path(), "stars.jsonl", lines.join("\n").as_bytes());
+        let minhash = report(&["scan", &f, "--no-passages"]);
+        assert_eq!(as_sets(clusters(&minhash)), naive_stars(&texts, |_, _| true), "seed {seed}");
+        let within = |a: usize, b: usize| (fps[a] ^ fps[b]).count_ones() <= 15;
+        let simhash = report(&["scan", &f, "--no-passages", "--method", "simhash"]);
+        assert_eq!(as_sets(clusters(&simhash)), naive_stars(&texts, within), "seed {seed}");
+    }
+}
